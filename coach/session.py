@@ -179,6 +179,15 @@ class Session:
 # ---------------------------------------------------------------------- builders
 
 
+def resolve_call(path: str | Path) -> Path:
+    """A recorded call's path; the word ``demo`` means the bundled demo call (rendered on first use)."""
+    if str(path) == "demo" and not Path(path).exists():
+        from coach.demo import demo_call_path
+
+        return demo_call_path()
+    return Path(path)
+
+
 def open_session_for_file(
     path: str | Path,
     *,
@@ -198,6 +207,7 @@ def open_session_for_file(
     from coach.clock import RealClock, VirtualClock
     from coach.stt import open_recognizer
 
+    path = resolve_call(path)
     clock = RealClock(speed) if realtime else VirtualClock()
     source = FileSource(path, customer_channel=customer_channel, clock=clock)
     recognizer, why = open_recognizer(engine, vosk_model, endpoint_silence)

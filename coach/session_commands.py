@@ -127,7 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Transcribe a recorded call, classify every utterance and run the playbook over it. "
         "A stereo recording has the agent on channel 0 and the customer on channel 1.",
     )
-    p.add_argument("call", help="the recorded call (WAV, FLAC, OGG or MP3)")
+    p.add_argument("call", help="the recorded call (WAV, FLAC, OGG or MP3), or 'demo' for the bundled demo call")
     p.add_argument("--playbook", help="playbook YAML (default: playbooks/default.yaml)")
     p.add_argument("--json", action="store_true", help="print one JSON event per line")
     p.add_argument("--partials", action="store_true", help="also print partial transcripts")
