@@ -179,6 +179,14 @@ class Session:
 # ---------------------------------------------------------------------- builders
 
 
+def check_playbook(playbook: str | Path | None) -> None:
+    """Raise ``PlaybookError`` now if the playbook is invalid (it is cheap; models are not)."""
+    from coach.paths import DEFAULT_PLAYBOOK
+    from coach.playbook import load_playbook
+
+    load_playbook(playbook or DEFAULT_PLAYBOOK)
+
+
 def resolve_call(path: str | Path) -> Path:
     """A recorded call's path; the word ``demo`` means the bundled demo call (rendered on first use)."""
     if str(path) == "demo" and not Path(path).exists():
@@ -210,6 +218,7 @@ def open_session_for_file(
     path = resolve_call(path)
     clock = RealClock(speed) if realtime else VirtualClock()
     source = FileSource(path, customer_channel=customer_channel, clock=clock)
+    check_playbook(playbook)  # a bad playbook or recording fails before the models load
     recognizer, why = open_recognizer(engine, vosk_model, endpoint_silence)
     if on_choice:
         on_choice(why)
@@ -234,6 +243,7 @@ def open_session_for_devices(
     from coach.audio.live import LiveSource
     from coach.stt import open_recognizer
 
+    check_playbook(playbook)
     recognizer, why = open_recognizer(engine, vosk_model, endpoint_silence)
     if on_choice:
         on_choice(why)

@@ -1,0 +1,135 @@
+"""The default playbook on whole calls, end to end with real components.
+
+Each call in ``tests/calls/`` is rendered with espeak-ng (two voices, stereo), then
+run through the real pipeline in fast mode: Whisper tiny.en, the trained classifier,
+the signal tracker and the default playbook. The assertions are the doctrine's:
+a manager request leads to ``delegate_up``, personal attacks go through a warning to
+``draw_the_line``, a threat goes there straight away, a polite call and swearing at
+the situation never get there, a long rant is met with ``vent`` then ``summarize``
+or ``time_out``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coach.calllog import read_log
+from coach.events import AgentAction, StepChanged
+
+CALLS = Path(__file__).parent / "calls"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    from coach.demo import render_call
+
+    out = tmp_path_factory.mktemp("calls")
+    cache: dict[str, Path] = {}
+
+    def render(name: str) -> Path:
+        if name not in cache:
+            wav = out / f"{name}.wav"
+            render_call(CALLS / f"{name}.txt", wav)
+            cache[name] = wav
+        return cache[name]
+
+    return render
+
+
+def run_call(wav: Path, actions=()):
+    """Run a call in fast mode; returns (events, log_path). ``actions``: (call time, action) pairs."""
+    from coach.session import open_session_for_file
+
+    events: list = []
+    pending = sorted(actions)
+    session_box: list = []
+
+    def sink(event):
+        events.append(event)
+        # Press the agent's buttons at the given call times, as a panel would.
+        while pending and getattr(event, "t", 0.0) >= pending[0][0] and session_box:
+            session_box[0].act(pending.pop(0)[1])
+
+    session = open_session_for_file(wav, engine="whisper", sinks=[sink])
+    session_box.append(session)
+    session.run()
+    return events, session.log_path
+
+
+def steps_of(events) -> list[str]:
+    return [e.step for e in events if isinstance(e, StepChanged)]
+
+
+def test_manager_request_leads_to_delegate_up(rendered):
+    events, _ = run_call(rendered("manager_request"))
+    steps = steps_of(events)
+    assert "delegate_up" in steps, steps
+    change = next(e for e in events if isinstance(e, StepChanged) and e.step == "delegate_up")
+    assert change.reason, "a step change must say why"
+    assert "draw_the_line" not in steps
+
+
+def test_repeated_insults_go_through_a_warning_to_draw_the_line(rendered):
+    events, _ = run_call(rendered("repeated_insults"))
+    steps = steps_of(events)
+    assert "draw_the_line" in steps, steps
+    first_line = steps.index("draw_the_line")
+    warning_steps = [s for s in steps[:first_line] if "warn" in s]
+    assert warning_steps, f"insults must be met with a warning before the line is drawn: {steps}"
+
+
+def test_threat_goes_straight_to_draw_the_line(rendered):
+    events, _ = run_call(rendered("threat"))
+    steps = steps_of(events)
+    assert "draw_the_line" in steps, steps
+    first_line = steps.index("draw_the_line")
+    assert not [s for s in steps[:first_line] if "warn" in s], steps
+
+
+def test_polite_call_never_escalates(rendered):
+    events, _ = run_call(rendered("polite"))
+    steps = steps_of(events)
+    assert steps, "the start step is always announced"
+    for step in ("draw_the_line", "delegate_up", "time_out"):
+        assert step not in steps, steps
+
+
+def test_swearing_at_the_situation_is_not_abuse_of_the_agent(rendered):
+    events, _ = run_call(rendered("swearing_at_situation"))
+    steps = steps_of(events)
+    assert "draw_the_line" not in steps, steps
+    assert not [s for s in steps if "warn" in s], steps
+
+
+def test_long_rant_is_met_with_vent_then_summarize_or_time_out(rendered):
+    events, _ = run_call(rendered("long_rant"))
+    steps = steps_of(events)
+    assert "vent" in steps, steps
+    after_vent = steps[steps.index("vent") + 1 :]
+    assert {"summarize", "time_out"} & set(after_vent), steps
+
+
+def test_agent_action_reaches_the_engine_and_the_call_log(rendered):
+    events, log_path = run_call(rendered("manager_request"), actions=[(5.0, "summarized")])
+    actions = [e for e in events if isinstance(e, AgentAction)]
+    assert [a.action for a in actions] == ["summarized"]
+    assert actions[0].t >= 5.0
+    logged = read_log(log_path)
+    assert logged[0]["type"] == "call_started" and logged[-1]["type"] == "call_ended"
+    assert any(e["type"] == "action" and e["action"] == "summarized" for e in logged)
+    assert any(e["type"] == "step" for e in logged)
+    # The log holds every coaching event the session emitted, in the same order.
+    emitted = [e.type for e in events if e.type in ("step", "classified", "action")]
+    assert [e["type"] for e in logged if e["type"] in ("step", "classified", "action")] == emitted
+
+
+def test_fast_replay_is_deterministic(rendered):
+    wav = rendered("threat")
+    first, _ = run_call(wav)
+    second, _ = run_call(wav)
+    key = lambda evs: [(e.t, e.step, e.reason) for e in evs if isinstance(e, StepChanged)]  # noqa: E731
+    assert key(first) == key(second)
