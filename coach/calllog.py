@@ -48,6 +48,8 @@ class CallLog:
     def __call__(self, event: Any) -> None:
         if self._file is None:
             return
+        if event.type == "signals" and event.last is None:
+            return  # signals refreshed by a tick add nothing a reader needs; utterance-driven ones are kept
         self._file.write(json.dumps(to_json(event), ensure_ascii=False) + "\n")
         self._file.flush()
 

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "coach.playbook.commands",  # playbook check|test|graph|schema
     "coach.session_commands",  # analyze
     "coach.ui.commands",  # live, replay
+    "coach.report",  # report
 )
 
 

@@ -321,6 +321,25 @@ def _plain(value: Any) -> Any:
 def to_json(event: Any) -> dict[str, Any]:
     """The JSON object for an event: ``{"type": ..., **fields}`` with times rounded to ms."""
     out: dict[str, Any] = {"type": event.type}
+    if isinstance(event, CallSignals):
+        # compact: the full history is in the log already as the events that built it
+        counts: dict[str, int] = {}
+        for a in event.abuse:
+            counts[a.kind] = counts.get(a.kind, 0) + 1
+        out.update(
+            t=round(event.t, 3),
+            anger=round(event.anger, 4),
+            anger_trend=round(event.anger_trend, 4),
+            sentiment=event.sentiment,
+            abuse_counts=counts,
+            cues=sorted({c.cue for c in event.cues}),
+            talk_time={k: round(v, 2) for k, v in event.talk_time.items()},
+            speaking=event.speaking,
+            silence=round(event.silence, 2),
+            customer_name=event.customer_name,
+            cause=None if event.last is None else round(event.last.t, 3),
+        )
+        return out
     if isinstance(event, Classified):
         u = event.utterance
         out.update(_plain(u))
