@@ -1,0 +1,92 @@
+"""The view-model alone: the pure fold of call events into what the panel shows."""
+
+from __future__ import annotations
+
+import sys
+import subprocess
+
+from coach.events import AgentAction, CallSignals, DeviceStatus, Partial, PlaybookReloaded, StepChanged, Utterance
+from coach.ui import viewmodel
+from coach.ui.viewmodel import MOOD_WINDOW, TRANSCRIPT_LINES, PanelState, at_time, fold, reduce
+
+
+def test_folding_the_call_shows_step_mood_abuse_name_and_timer(call_events):
+    state = fold(call_events)
+    assert state.step.step == "draw_the_line"
+    assert state.step.previous == "delegate_up"
+    assert "threat" in state.step.reason
+    assert state.customer_name == "Dana"
+    assert dict(state.abuse_counts) == {"insult": 1, "threat": 1}
+    assert state.warned and state.warned_at == 12.0
+    assert state.anger == 0.95
+    assert [tm.timer for tm in state.timers] == ["line_timer"]
+    assert state.timers[0].remaining(20.0) == 25.0
+    assert state.phase == "ended"
+    assert state.transcript[-1].text == "I will find you and hurt you"
+    assert "threat" in state.transcript[-1].note
+
+
+def test_step_after_manager_request_is_delegate_up(call_events):
+    upto = [e for e in call_events if getattr(e, "t", 0) <= 9.0]
+    assert fold(upto).step.step == "delegate_up"
+
+
+def test_partial_shows_while_forming_and_is_replaced_by_the_final_line():
+    state = reduce(PanelState(), Partial("customer", 0.0, 1.0, "I want"))
+    assert state.partial("customer") == "I want"
+    state = reduce(state, Partial("customer", 0.0, 1.5, "I want to speak"))
+    assert state.partial("customer") == "I want to speak"
+    state = reduce(state, Utterance("customer", 0.0, 2.0, "I want to speak to a manager"))
+    assert state.partial("customer") == ""
+    assert [l.text for l in state.transcript] == ["I want to speak to a manager"]
+
+
+def test_the_classified_copy_of_an_utterance_replaces_it_instead_of_doubling(call_events):
+    state = fold(call_events)
+    texts = [l.text for l in state.transcript]
+    assert len(texts) == len(set(texts)) == 4
+
+
+def test_dismiss_marks_the_current_step_and_a_new_step_clears_it(call_events):
+    state = fold(call_events[:2])
+    state = reduce(state, AgentAction(1.0, "dismiss", "listen"))
+    assert state.dismissed
+    state = reduce(state, StepChanged(2.0, "vent", "Let them vent"))
+    assert not state.dismissed and state.step.since == 2.0
+
+
+def test_failed_playbook_reload_shows_errors_until_a_good_reload():
+    state = reduce(PanelState(), PlaybookReloaded(5.0, "p.yaml", False, ("p.yaml:3:1: bad",)))
+    assert state.playbook_errors == ("p.yaml:3:1: bad",)
+    state = reduce(state, PlaybookReloaded(6.0, "p.yaml", True))
+    assert state.playbook_errors == ()
+
+
+def test_device_trouble_is_shown_and_cleared_on_recovery():
+    state = reduce(PanelState(), DeviceStatus(3.0, "customer", "lost", "The customer device stopped."))
+    assert [d.channel for d in state.device_trouble] == ["customer"]
+    state = reduce(state, DeviceStatus(4.0, "customer", "recovered", "back"))
+    assert state.device_trouble == ()
+
+
+def test_transcript_and_mood_history_stay_bounded_on_a_long_call():
+    state = PanelState()
+    for k in range(3000):
+        t = k * 2.0
+        state = reduce(state, Utterance("customer", t, t + 1.0, f"line {k}"))
+        state = reduce(state, CallSignals(t + 1.0, 0.5, 0.0, "neutral"))
+    assert len(state.transcript) == TRANSCRIPT_LINES
+    assert state.transcript[-1].text == "line 2999"
+    assert state.mood_history[-1][0] - state.mood_history[0][0] <= MOOD_WINDOW
+    assert len(state.mood_history) <= MOOD_WINDOW / viewmodel.MOOD_SAMPLE + 1
+
+
+def test_at_time_counts_time_in_step_on(call_events):
+    state = fold(call_events[:2])
+    assert at_time(state, 42.0).time_in_step == 42.0
+
+
+def test_importing_coach_ui_does_not_import_qt():
+    code = "import sys, coach.ui, coach.ui.viewmodel, coach.ui.recording, coach.ui.commands; print('PySide6' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
