@@ -1,0 +1,131 @@
+"""One utterance in, a ``Classification`` out: sentiment, anger, abuse, cues.
+
+The frozen sentence encoder gives a vector; the small trained heads (``heads.py``)
+read it with a few lexical features. Decision thresholds come from the weights'
+``config.json`` (tuned on a development split of the *training* data).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from coach.classify.labels import ABUSE_TYPES, AGENT_CUES, CUES, CUSTOMER_CUES, SENTIMENTS
+from coach.classify.text import normalize
+from coach.classify.weights import DEFAULT_DIR, FIX, WEIGHTS, verify
+from coach.errors import ModelError
+from coach.events import AGENT, CUSTOMER, Classification
+
+_SPEAKER_CUES = {CUSTOMER: set(CUSTOMER_CUES), AGENT: set(AGENT_CUES)}
+
+
+class Classifier:
+    """Use ``load_classifier()`` / ``get_classifier()`` rather than building one directly."""
+
+    def __init__(self, weights_dir: str | Path | None = None, encoder=None):
+        import torch
+        from safetensors.torch import load_file
+
+        from coach.classify.encoder import SentenceEncoder
+        from coach.classify.heads import Heads
+
+        folder = Path(weights_dir) if weights_dir else DEFAULT_DIR
+        self.weights_dir = folder
+        self.config = verify(folder)
+        heads = Heads(hidden=int(self.config.get("hidden", 128)))
+        try:
+            heads.load_state_dict(load_file(str(folder / WEIGHTS)))
+        except Exception as exc:  # wrong shapes or a broken file that still matches an edited manifest
+            raise ModelError(f"The classifier weights {folder / WEIGHTS} do not fit this version of coach; {FIX}.") from exc
+        heads.eval()
+        self.heads = heads
+        self.thresholds: dict[str, float] = {c: 0.5 for c in CUES}
+        self.thresholds.update(self.config.get("cue_thresholds", {}))
+        self.offensive_threshold = float(self.config.get("offensive_threshold", 0.5))
+        self.encoder = encoder or SentenceEncoder()
+        self._torch = torch
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ public
+
+    def classify(self, text: str, speaker: str = CUSTOMER) -> Classification:
+        return self.classify_many([text], speaker)[0]
+
+    def classify_many(self, texts: Sequence[str], speaker: str = CUSTOMER) -> list[Classification]:
+        if speaker not in _SPEAKER_CUES:
+            raise ValueError(f"speaker must be 'customer' or 'agent', not {speaker!r}")
+        raw = [t if isinstance(t, str) else str(t) for t in texts]
+        norm = [normalize(t) for t in raw]
+        probs = self.probabilities(norm, [speaker] * len(norm))
+        return [self._decide(raw[i], norm[i], speaker, {k: v[i] for k, v in probs.items()}) for i in range(len(raw))]
+
+    def probabilities(self, normalized: Sequence[str], speakers: Sequence[str]) -> dict[str, np.ndarray]:
+        """Raw head outputs as probabilities, for already-normalised texts (used by evaluation)."""
+        from coach.classify.features import head_inputs
+
+        torch = self._torch
+        with self._lock:
+            vectors = self.encoder.encode(list(normalized))
+            x = torch.from_numpy(head_inputs(vectors, normalized, speakers))
+            with torch.inference_mode():
+                out = self.heads(x)
+                return {
+                    "sentiment": torch.softmax(out["sentiment"], -1).numpy(),
+                    "anger": torch.sigmoid(out["anger"]).numpy(),
+                    "offensive": torch.sigmoid(out["offensive"]).numpy(),
+                    "abuse_type": torch.softmax(out["abuse_type"], -1).numpy(),
+                    "cues": torch.sigmoid(out["cues"]).numpy(),
+                }
+
+    # ------------------------------------------------------------------ decisions
+
+    def _decide(self, raw: str, norm: str, speaker: str, p: dict[str, np.ndarray]) -> Classification:
+        if not norm:
+            # Guard: nothing to read (silence, noise, only punctuation) is neutral, calm and clean.
+            return Classification(raw, speaker, "neutral", {s: (1.0 if s == "neutral" else 0.0) for s in SENTIMENTS}, 0.0, "none", 1.0, ())
+        sent = p["sentiment"]
+        p_off = float(p["offensive"])
+        kinds = p["abuse_type"]
+        if p_off >= self.offensive_threshold:
+            k = int(np.argmax(kinds))
+            abuse, score = ABUSE_TYPES[k], p_off * float(kinds[k]) / float(kinds.max() or 1.0)
+        else:
+            abuse, score = "none", 1.0 - p_off
+        allowed = _SPEAKER_CUES[speaker]
+        cues = tuple(c for i, c in enumerate(CUES) if c in allowed and float(p["cues"][i]) >= self.thresholds[c])
+        return Classification(
+            text=raw,
+            speaker=speaker,
+            sentiment=SENTIMENTS[int(np.argmax(sent))],
+            sentiment_scores={s: round(float(sent[i]), 4) for i, s in enumerate(SENTIMENTS)},
+            anger=float(p["anger"]),
+            abuse=abuse,
+            abuse_score=float(score),
+            cues=cues,
+        )
+
+
+_instance: Classifier | None = None
+_instance_lock = threading.Lock()
+
+
+def load_classifier(weights_dir: str | Path | None = None) -> Classifier:
+    """A new classifier from ``weights_dir`` (default ``models/classifier``); raises ModelError."""
+    global _instance
+    clf = Classifier(weights_dir)
+    with _instance_lock:
+        if _instance is None and weights_dir is None:
+            _instance = clf
+    return clf
+
+
+def get_classifier() -> Classifier:
+    """The process-wide classifier with the default weights, loaded on first use."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = Classifier()
+        return _instance

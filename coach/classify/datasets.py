@@ -1,0 +1,252 @@
+"""Readers for the labelled text the classifier is trained and measured on.
+
+Training sets (only those ``/work/shared/data/README.md`` lists under "may be used to
+train") and the project's own call-style corpus (``corpus/*.jsonl``) become a list of
+``Example``: one text with the labels that set knows; a label a set does not know is
+left missing (``None``) and masked out of that head's loss.
+
+The corpus is split by a hash of its normalised text: ~15% is held out for tests and
+never trained on (``corpus_split``), so the split is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from coach.classify.labels import ABUSE_TYPES, CUES, SENTIMENTS
+from coach.classify.text import normalize
+from coach.errors import ModelError
+from coach.paths import REPO_ROOT
+
+TEST_PERCENT = 15
+DEFAULT_DATA_DIR = Path("/work/shared/data")
+
+TRAINING_SETS = (
+    "davidson-hate-offensive/labeled_data.csv",
+    "nlupp-handoff/banking/fold*.json",
+    "bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv",
+    "hint3-agent-request/v2/train/*_train.csv",
+    "tweeteval-emotion-sentiment/emotion/val_*.txt",
+    "tweeteval-emotion-sentiment/sentiment/val_*.txt",
+    "corpus/*.jsonl (train split)",
+)
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("COACH_PUBLIC_DATA", DEFAULT_DATA_DIR))
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("COACH_CORPUS_DIR", REPO_ROOT / "corpus"))
+
+
+@dataclass
+class Example:
+    text: str  # normalised
+    source: str
+    speaker: str = "customer"
+    sentiment: int | None = None  # index in SENTIMENTS
+    anger: float | None = None  # 0..1
+    offensive: float | None = None  # 0..1 (soft), any abuse
+    abuse_type: int | None = None  # index in ABUSE_TYPES, only when offensive
+    cues: dict[str, int] = field(default_factory=dict)  # known cue labels only
+    augmented: bool = False
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        raise ModelError(
+            f"Training data {path} is missing; put the public data sets in {data_dir()} "
+            "(or set COACH_PUBLIC_DATA) and run coach train again."
+        )
+    return path
+
+
+# --------------------------------------------------------------------------- public sets
+
+
+def davidson(root: Path, rng: random.Random, max_offensive: int = 6000) -> list[Example]:
+    """Offensive (and hate) vs neither, soft labels from the coders' votes.
+
+    Hate speech is aimed at people, so it also teaches the ``insult`` type; plain
+    "offensive" tweets carry no type label (Davidson does not say who is targeted).
+    Most rows are "offensive": a seeded sample of them keeps training fast and balanced.
+    """
+    rows = list(csv.DictReader(open(_need(root / "davidson-hate-offensive/labeled_data.csv"), encoding="utf-8")))
+    offensive_rows = [r for r in rows if r["class"] == "1"]
+    rng.shuffle(offensive_rows)
+    keep = [r for r in rows if r["class"] != "1"] + offensive_rows[:max_offensive]
+    out = []
+    for r in keep:
+        count = max(int(r["count"]), 1)
+        soft = (int(r["hate_speech"]) + int(r["offensive_language"])) / count
+        text = normalize(r["tweet"].replace("RT ", " "))
+        if not text:
+            continue
+        out.append(
+            Example(
+                text,
+                "davidson",
+                offensive=soft,
+                abuse_type=ABUSE_TYPES.index("insult") if r["class"] == "0" else None,
+            )
+        )
+    return out
+
+
+def nlupp(root: Path, domain: str = "banking") -> list[Example]:
+    """Spoken-style requests to a voice bot: ``handoff`` -> supervisor_request; all clean text."""
+    out = []
+    folder = _need(root / "nlupp-handoff" / domain)
+    for path in sorted(folder.glob("fold*.json")):
+        for item in json.load(open(path, encoding="utf-8")):
+            text = normalize(item["text"])
+            if text:
+                handoff = int("handoff" in (item.get("intents") or []))
+                out.append(Example(text, f"nlupp-{domain}", offensive=0.0, cues={"supervisor_request": handoff}))
+    return out
+
+
+def nlupp_raw(root: Path, domain: str) -> list[tuple[str, int]]:
+    """(raw text, handoff 0/1) for measuring."""
+    out = []
+    for path in sorted(_need(root / "nlupp-handoff" / domain).glob("fold*.json")):
+        for item in json.load(open(path, encoding="utf-8")):
+            out.append((item["text"], int("handoff" in (item.get("intents") or []))))
+    return out
+
+
+_BITEXT_HUMAN = {"contact_human_agent"}
+_BITEXT_UNSURE = {"contact_customer_service"}  # "how do I contact customer service": not clearly a handoff
+
+
+def bitext(root: Path) -> list[Example]:
+    """Customer-support requests: contact_human_agent -> supervisor_request; W tag -> profanity."""
+    path = _need(root / "bitext-customer-support/Bitext_Sample_Customer_Support_Training_Dataset.csv")
+    out = []
+    for r in csv.DictReader(open(path, encoding="utf-8")):
+        text = normalize(r["instruction"])
+        if not text:
+            continue
+        offensive = "W" in (r.get("tags") or "")
+        cues = {} if r["intent"] in _BITEXT_UNSURE else {"supervisor_request": int(r["intent"] in _BITEXT_HUMAN)}
+        out.append(
+            Example(
+                text,
+                "bitext",
+                offensive=float(offensive),
+                abuse_type=ABUSE_TYPES.index("profanity") if offensive else None,
+                cues=cues,
+            )
+        )
+    return out
+
+
+def hint3(root: Path) -> list[Example]:
+    """Chatbot queries; CHAT_WITH_AGENT / CHAT_WITH_AN_AGENT -> supervisor_request (noisy label)."""
+    out = []
+    for path in sorted(_need(root / "hint3-agent-request/v2/train").glob("*_train.csv")):
+        for r in csv.DictReader(open(path, encoding="utf-8")):
+            text = normalize(r["sentence"])
+            if text:
+                label = int(r["label"] in ("CHAT_WITH_AGENT", "CHAT_WITH_AN_AGENT"))
+                out.append(Example(text, "hint3", cues={"supervisor_request": label}))
+    return out
+
+
+def _lines(path: Path) -> list[str]:
+    return _need(path).read_text(encoding="utf-8").splitlines()
+
+
+def tweeteval(root: Path, split: str = "val") -> list[Example]:
+    """Emotion (anger vs joy/optimism/sadness) and 3-way sentiment tweets of one split."""
+    base = root / "tweeteval-emotion-sentiment"
+    out = []
+    for text, label in zip(_lines(base / f"emotion/{split}_text.txt"), _lines(base / f"emotion/{split}_labels.txt")):
+        t = normalize(text)
+        if t:
+            out.append(Example(t, "tweeteval-emotion", anger=float(label.strip() == "0")))
+    for text, label in zip(_lines(base / f"sentiment/{split}_text.txt"), _lines(base / f"sentiment/{split}_labels.txt")):
+        t = normalize(text)
+        if t:
+            out.append(Example(t, "tweeteval-sentiment", sentiment=int(label)))
+    return out
+
+
+# --------------------------------------------------------------------------- project corpus
+
+
+def corpus_split(text: str) -> str:
+    """``"test"`` for ~15% of texts (by a hash of the normalised text), else ``"train"``."""
+    digest = hashlib.sha256(normalize(text).encode("utf-8")).digest()
+    return "test" if int.from_bytes(digest[:4], "big") % 100 < TEST_PERCENT else "train"
+
+
+def read_corpus(folder: Path | None = None) -> list[dict]:
+    """Every valid line of ``corpus/*.jsonl`` (bad lines are skipped, not fatal)."""
+    folder = folder or corpus_dir()
+    rows = []
+    for path in sorted(Path(folder).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict) and isinstance(row.get("text"), str) and row["text"].strip():
+                rows.append(row)
+    return rows
+
+
+def corpus_example(row: dict) -> Example:
+    speaker = row.get("speaker") if row.get("speaker") in ("customer", "agent") else "customer"
+    sentiment = SENTIMENTS.index(row["sentiment"]) if row.get("sentiment") in SENTIMENTS else None
+    anger = row.get("anger")
+    anger = min(max(float(anger), 0.0), 1.0) if isinstance(anger, (int, float)) else None
+    abuse = row.get("abuse", "none")
+    offensive = None if abuse not in ("none", *ABUSE_TYPES) else float(abuse != "none")
+    row_cues = set(row.get("cues") or [])
+    return Example(
+        normalize(row["text"]),
+        "corpus",
+        speaker=speaker,
+        sentiment=sentiment,
+        anger=anger,
+        offensive=offensive,
+        abuse_type=ABUSE_TYPES.index(abuse) if abuse in ABUSE_TYPES else None,
+        cues={c: int(c in row_cues) for c in CUES},
+    )
+
+
+def corpus_examples(split: str, folder: Path | None = None) -> list[Example]:
+    return [corpus_example(r) for r in read_corpus(folder) if corpus_split(r["text"]) == split]
+
+
+def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | None = None) -> list[Example]:
+    root = root or data_dir()
+    rng = random.Random(seed)
+    examples: list[Example] = []
+    examples += davidson(root, rng)
+    examples += nlupp(root, "banking")
+    examples += bitext(root)
+    examples += hint3(root)
+    examples += tweeteval(root, "val")
+    examples += [e for e in corpus_examples("train", corpus) if e.text]
+    return examples
+
+
+def counts_by_source(examples: Iterable[Example]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in examples:
+        key = e.source + (" (augmented)" if e.augmented else "")
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))

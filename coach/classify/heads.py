@@ -1,0 +1,50 @@
+"""The trained part of the classifier: small heads on a frozen sentence vector.
+
+Input: the 384-dim sentence vector, the lexical features, and one speaker bit.
+A shared hidden layer (128 units) feeds five heads:
+
+* ``sentiment``  3-way softmax (negative / neutral / positive)
+* ``anger``      one sigmoid, 0..1 (trained on "anger" emotion labels and the corpus's graded anger)
+* ``offensive``  one sigmoid: any abuse at all
+* ``abuse_type`` 3-way softmax among profanity / insult / threat, read only when offensive
+* ``cues``       one sigmoid per cue (customer and agent cues; masked by speaker at inference)
+
+About 55k parameters (~220 KB as float32 safetensors).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from coach.classify.encoder import DIM
+from coach.classify.labels import ABUSE_TYPES, CUES, SENTIMENTS
+from coach.classify.lexicon import N_FEATURES
+
+N_INPUTS = DIM + N_FEATURES + 1
+HIDDEN = 128
+
+
+class Heads(nn.Module):
+    def __init__(self, hidden: int = HIDDEN, dropout: float = 0.2):
+        super().__init__()
+        self.shared = nn.Sequential(nn.Linear(N_INPUTS, hidden), nn.GELU(), nn.Dropout(dropout))
+        # The lexical features also reach every head directly, so "you" + "idiot" is not lost in the mix.
+        width = hidden + N_FEATURES
+        self.sentiment = nn.Linear(width, len(SENTIMENTS))
+        self.anger = nn.Linear(width, 1)
+        self.offensive = nn.Linear(width, 1)
+        self.abuse_type = nn.Linear(width, len(ABUSE_TYPES))
+        self.cues = nn.Linear(width, len(CUES))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Logits for every head; ``x`` is ``[sentence vector | lexical | speaker]``."""
+        lex = x[:, DIM : DIM + N_FEATURES]
+        h = torch.cat([self.shared(x), lex], dim=1)
+        return {
+            "sentiment": self.sentiment(h),
+            "anger": self.anger(h).squeeze(-1),
+            "offensive": self.offensive(h).squeeze(-1),
+            "abuse_type": self.abuse_type(h),
+            "cues": self.cues(h),
+        }

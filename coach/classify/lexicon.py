@@ -1,0 +1,95 @@
+"""Cheap lexical features fed to the heads beside the sentence vector.
+
+A frozen sentence encoder blurs "this damn router" and "you damn idiot"; a handful of
+counts (swear words, second-person address, insult words, harm verbs) tells the heads
+who a bad word is aimed at. These are *features*: the trained heads decide how much
+they count, they never decide a label on their own.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+PROFANITY = frozenset(
+    """fuck fucking fucked fucker fuckin motherfucker motherfucking shit shitty bullshit crap crappy
+    damn damned goddamn dammit hell bloody ass asshole arse bastard bitch bitches piss pissed wtf
+    bollocks bugger cunt dick prick frigging freaking effing""".split()
+)
+INSULTS = frozenset(
+    """idiot idiots stupid moron morons moronic dumb dumbass useless incompetent pathetic clown clowns
+    loser losers imbecile retard retarded fool fools liar liars liar thief thieves scammer scammers
+    crook crooks jerk worthless brainless clueless ignorant trash garbage hoe whore slut cunt prick
+    asshole bitch bastard""".split()
+)
+HARM = frozenset(
+    """kill killing murder hurt beat smash shoot stab burn destroy strangle punch bomb die dead
+    blood break""".split()
+)
+THREAT_PHRASES = (
+    "i know where you live",
+    "find out where you live",
+    "find you",
+    "come down there",
+    "coming down there",
+    "wait outside",
+    "watch your back",
+    "you will regret",
+    "you'll regret",
+    "youll regret",
+    "you are dead",
+    "you're dead",
+    "youre dead",
+    "i will hurt",
+    "i'll hurt",
+    "i will kill",
+    "i'll kill",
+    "ill kill",
+    "break your",
+    "smash your",
+    "burn down",
+    "burn the",
+)
+SECOND_PERSON = frozenset("you your you're youre yours yourself ur u ya y'all yall".split())
+PEOPLE = frozenset("people staff guys agents agent employees team company".split())
+
+N_FEATURES = 8
+
+
+def lexical_features(normalized: str) -> np.ndarray:
+    """Eight numbers in ~[0, 1] for one normalised text (see module docstring)."""
+    words = normalized.split()
+    n = max(len(words), 1)
+    prof = sum(w in PROFANITY for w in words)
+    insult = sum(w in INSULTS for w in words)
+    harm = sum(w in HARM for w in words)
+    second = sum(w in SECOND_PERSON for w in words)
+    people = sum(w in PEOPLE for w in words)
+    padded = f" {normalized} "
+    threat_phrase = any(f" {p} " in padded for p in THREAT_PHRASES)
+    # a bad word within two words of "you": "you idiot", "fuck you", "your stupid"
+    aimed = 0
+    for i, w in enumerate(words):
+        if w in SECOND_PERSON or w in PEOPLE:
+            window = words[max(0, i - 2) : i + 3]
+            if any(x in INSULTS or x in PROFANITY for x in window):
+                aimed = 1
+                break
+    return np.array(
+        [
+            min(prof, 3) / 3.0,
+            min(insult, 3) / 3.0,
+            min(harm, 2) / 2.0,
+            float(threat_phrase),
+            min(second, 3) / 3.0,
+            min(people, 2) / 2.0,
+            float(aimed),
+            min(n, 40) / 40.0,
+        ],
+        dtype=np.float32,
+    )
+
+
+def lexical_matrix(texts: list[str]) -> np.ndarray:
+    return np.stack([lexical_features(t) for t in texts]) if texts else np.zeros((0, N_FEATURES), np.float32)
