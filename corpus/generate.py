@@ -265,7 +265,7 @@ GROUPS: list[tuple[int, list[Template]]] = [
         t("agent", NEU, CALM, "none", "escalation_offer",
           "i can bring in {team} to look at {charge}", "let me transfer you to {team}",
           "would you like me to escalate your {product} issue to {team}",
-          "if you prefer i can have {team} call you {day}", "i can connect you with {team} about the {product}",
+          "if you prefer i can have {team} call you back", "i can connect you with {team} about the {product}",
           "i'm going to escalate the {product} to {team}",
           "would you like to speak with {team} about {charge}",
           "i can get {team} on the line now if you'd like",
