@@ -1,0 +1,78 @@
+"""Keeps the panel in step with the call: folds events as they come, shows them at display rate.
+
+Events arrive on the GUI thread through the ``EventBridge`` (queued from the
+pipeline's worker). Each is folded into the ``PanelState`` at once (cheap and pure);
+the panel is redrawn by a display-rate timer, so a burst of partials costs one
+redraw. A new step, a device problem or a playbook error is shown immediately.
+The agent's buttons go to ``session.act`` and come back as ``AgentAction`` events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from coach.events import CallEnded, DeviceStatus, PlaybookReloaded, StepChanged
+from coach.ui.panel import CoachPanel
+from coach.ui.viewmodel import PanelState, PhaseChanged, reduce
+
+DISPLAY_MS = 66  # ~15 redraws a second at most
+URGENT = (StepChanged, CallEnded, PlaybookReloaded, DeviceStatus, PhaseChanged)
+
+
+class PanelController(QObject):
+    step_shown = Signal(str)  # the panel now shows this step (benchmarks measure to here)
+
+    def __init__(self, panel: CoachPanel, display_ms: int = DISPLAY_MS):
+        super().__init__(panel)
+        self.panel = panel
+        self.state = PanelState()
+        self.session: Any = None
+        self.events_seen = 0
+        self._dirty = False
+        self._timer = QTimer(self, interval=display_ms)
+        self._timer.timeout.connect(self.flush)
+        self._timer.start()
+        panel.action.connect(self.on_action)
+        panel.step_announced.connect(self.step_shown)
+
+    def on_event(self, event: Any) -> None:
+        self.events_seen += 1
+        self.state = reduce(self.state, event)
+        if isinstance(event, URGENT):
+            self.flush(force=True)
+        else:
+            self._dirty = True
+
+    def flush(self, force: bool = False) -> None:
+        if self._dirty or force:
+            self._dirty = False
+            self.panel.show_state(self.state)
+
+    def set_phase(self, phase: str, detail: str = "") -> None:
+        self.on_event(PhaseChanged(phase, detail))
+
+    def attach(self, session: Any) -> None:
+        """The session is ready (models loaded): buttons now reach its playbook."""
+        self.session = session
+        self.panel.set_step_choices(step_choices(session))
+
+    def on_action(self, action: str, step: object) -> None:
+        if self.session is None:
+            self.panel.show_notice("info", "The coach is still loading; press the button again once it is listening.")
+            return
+        self.session.act(action, step if isinstance(step, str) else None)
+
+
+def step_choices(session: Any) -> list[tuple[str, str]]:
+    """(step id, title) of the session's playbook, for the override menu; empty if unknown."""
+    playbook = getattr(getattr(session, "watcher", None), "playbook", None)
+    steps = getattr(playbook, "steps", None) or {}
+    items = steps.items() if isinstance(steps, dict) else ((getattr(s, "id", None), s) for s in steps)
+    out = []
+    for key, step in items:
+        sid = getattr(step, "id", None) or key
+        if sid:
+            out.append((str(sid), str(getattr(step, "title", "") or sid)))
+    return out

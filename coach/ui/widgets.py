@@ -1,0 +1,353 @@
+"""The panel's widgets. Each shows one part of a ``PanelState`` and is tested alone.
+
+Colour never carries meaning alone: the mood has a word and an arrow, abuse has
+counts and a warning mark, banners start with an icon and say what to do.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPainterPath, QPen, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coach.ui.theme import PAINT
+from coach.ui.viewmodel import PanelState, StepView
+
+ANNOUNCE_MS = 1500  # how long a new step is highlighted
+
+
+def clock_text(seconds: float) -> str:
+    m, s = divmod(int(max(0.0, seconds)), 60)
+    return f"{m}:{s:02d}"
+
+
+def mood_words(anger: float, trend: float) -> tuple[str, str, str]:
+    """(word, arrow + trend word, colour key) for the customer's mood."""
+    word, key = ("calm", "calm") if anger < 0.35 else ("tense", "tense") if anger < 0.65 else ("angry", "angry")
+    if trend > 0.1:
+        trend_text = "▲ heating up"
+    elif trend < -0.1:
+        trend_text = "▼ calming down"
+    else:
+        trend_text = "▶ steady"
+    return word, trend_text, key
+
+
+def _repolish(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def _label(name: str, *, wrap: bool = True) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(wrap)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+class StepCard(QFrame):
+    """The current step in large type: title, what to say, what to avoid, and why it was chosen."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("stepCard")
+        self.title = _label("stepTitle")
+        self.say = _label("stepSay")
+        self.avoid = _label("stepAvoid")
+        self.why = _label("stepWhy")
+        self.meta = _label("stepMeta", wrap=False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(4)
+        for w in (self.meta, self.title, self.say, self.avoid, self.why):
+            layout.addWidget(w)
+        self._shown: tuple[str, float] | None = None
+        self._announce_timer = QTimer(self, singleShot=True, interval=ANNOUNCE_MS)
+        self._announce_timer.timeout.connect(lambda: self._set_prop("announce", False))
+        self.announcements = 0  # how many times a step change was announced (tests, benchmarks)
+        self.show_step(None)
+
+    def _set_prop(self, name: str, value: bool) -> None:
+        if bool(self.property(name)) != value:
+            self.setProperty(name, value)
+            _repolish(self)
+
+    def show_step(self, step: StepView | None, *, dismissed: bool = False, time_in_step: float = 0.0,
+                  compact: bool = False) -> bool:
+        """Show ``step``; returns True when it is a new step (announced once, with a brief highlight)."""
+        if step is None:
+            self.meta.setText("")
+            self.title.setText("Waiting for the call…")
+            for w in (self.say, self.avoid, self.why):
+                w.setVisible(False)
+            return False
+        say = step.say[:2] if compact else step.say[:2] + step.do[:1]
+        self.title.setText(step.title or step.step)
+        self.say.setText("\n".join(f"💬 “{s}”" if i < len(step.say[:2]) else f"✔ {s}" for i, s in enumerate(say)))
+        self.say.setVisible(bool(say))
+        self.avoid.setText("⛔ Avoid: " + "; ".join(step.avoid[:2]) if step.avoid else "")
+        self.avoid.setVisible(bool(step.avoid))
+        self.why.setText(f"Why: {step.reason}" if step.reason else "")
+        self.why.setVisible(bool(step.reason) and not compact)
+        state = "  ·  dismissed (Esc)" if dismissed else ""
+        self.meta.setText(f"STEP  ·  {clock_text(time_in_step)} in this step{state}")
+        self._set_prop("dismissed", dismissed)
+        key = (step.step, step.since)
+        if key == self._shown:
+            return False
+        first = self._shown is None and step.previous is None
+        self._shown = key
+        if not first:
+            self.announcements += 1
+            self._set_prop("announce", True)
+            self._announce_timer.start()
+        return not first
+
+    @property
+    def highlighted(self) -> bool:
+        return bool(self.property("announce"))
+
+
+class MoodLine(QWidget):
+    """The customer's anger over the last minutes, as a line (0 = calm, 1 = furious)."""
+
+    def __init__(self, theme: str = "dark", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.colours = PAINT[theme]
+        self.points: tuple[tuple[float, float], ...] = ()
+        self.now = 0.0
+        self.window = 300.0
+        self.setMinimumHeight(34)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_points(self, points: tuple[tuple[float, float], ...], now: float) -> None:
+        if points != self.points or abs(now - self.now) >= 1.0:
+            self.points, self.now = points, now
+            self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        c = self.colours
+        r = QRectF(self.rect()).adjusted(1, 2, -1, -2)
+        p.fillRect(self.rect(), QColor(c["bg"]))
+        p.setPen(QPen(QColor(c["grid"]), 1, Qt.PenStyle.DotLine))
+        for level in (0.35, 0.65):
+            y = r.bottom() - level * r.height()
+            p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+        if len(self.points) >= 1:
+            end = max(self.now, self.points[-1][0])
+            start = end - self.window
+            path = QPainterPath()
+            for i, (t, a) in enumerate(self.points):
+                x = r.left() + max(0.0, (t - start) / self.window) * r.width()
+                y = r.bottom() - min(1.0, max(0.0, a)) * r.height()
+                path.moveTo(x, y) if i == 0 else path.lineTo(x, y)
+            p.setPen(QPen(QColor(c["line"]), 2))
+            p.drawPath(path)
+        p.end()
+
+
+class MoodView(QWidget):
+    """Mood now (word, arrow, colour) over the trend line of the last few minutes."""
+
+    def __init__(self, theme: str = "dark", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.text = _label("mood", wrap=False)
+        self.line = MoodLine(theme)
+        self.theme = theme
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.text)
+        layout.addWidget(self.line)
+
+    def show_state(self, state: PanelState) -> None:
+        word, trend, key = mood_words(state.anger, state.anger_trend)
+        self.text.setText(f"Customer mood: {word} ({state.anger:.0%} anger)  {trend}")
+        self.text.setStyleSheet(f"color: {PAINT[self.theme][key]};")
+        self.line.set_points(state.mood_history, state.t)
+
+
+class AbuseView(QLabel):
+    """Abuse so far, by type, and whether the agent has given a warning."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("abuse")
+        self.setWordWrap(True)
+
+    def show_state(self, state: PanelState) -> None:
+        if not state.abuse_counts:
+            text, level = "Abuse: none so far", "none"
+        else:
+            parts = ", ".join(f"{n} {kind}{'s' if n > 1 and not kind.endswith('y') else ''}" for kind, n in state.abuse_counts)
+            warned = f"warning given at {clock_text(state.warned_at)} ✔" if state.warned else "no warning given yet ✖"
+            threat = any(kind == "threat" for kind, _ in state.abuse_counts)
+            text, level = f"⚠ Abuse: {parts} · {warned}", "error" if threat or state.warned else "warning"
+        self.setText(text)
+        if self.property("level") != level:
+            self.setProperty("level", level)
+            _repolish(self)
+
+
+class TimersView(QLabel):
+    """Time in this step and any running countdown (e.g. the hold timer)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("timers")
+        self.setWordWrap(True)
+
+    def show_state(self, state: PanelState) -> None:
+        parts = [f"⏱ {tm.label}: {clock_text(tm.remaining(state.t))} left" for tm in state.timers]
+        parts += [f"⏰ {label}: time is up" for label in state.expired]
+        self.setText("   ".join(parts))
+        self.setVisible(bool(parts))
+
+
+class TranscriptView(QWidget):
+    """The live transcript, collapsible; the open partial shows in italics as it forms."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.toggle = QToolButton(text="▾ Transcript", checkable=True, checked=True)
+        self.toggle.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.toggle.toggled.connect(self._set_open)
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("transcript")
+        self.browser.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.browser.setMinimumHeight(70)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.toggle, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.browser)
+        self._key: tuple | None = None
+        self.renders = 0
+
+    def _set_open(self, open_: bool) -> None:
+        self.toggle.setText(("▾" if open_ else "▸") + " Transcript")
+        self.browser.setVisible(open_)
+        self.toggled.emit(open_)
+
+    @property
+    def is_open(self) -> bool:
+        return self.toggle.isChecked()
+
+    def show_state(self, state: PanelState, lines: int = 12) -> None:
+        key = (state.transcript[-1:] if state.transcript else (), len(state.transcript), state.partials, state.customer_name)
+        if key == self._key or not self.is_open:
+            return
+        self._key = key
+        self.renders += 1
+        who = {"customer": state.customer_name or "Customer", "agent": "You"}
+        rows = []
+        for line in state.transcript[-lines:]:
+            note = f" <span style='opacity:0.7'>[{html.escape(line.note)}]</span>" if line.note else ""
+            rows.append(f"<b>{html.escape(who.get(line.channel, line.channel))}:</b> {html.escape(line.text)}{note}")
+        for channel, text in state.partials:
+            rows.append(f"<i>{html.escape(who.get(channel, channel))}: {html.escape(text)} …</i>")
+        self.browser.setHtml("<br>".join(rows) or "<i>Nothing said yet.</i>")
+        bar = self.browser.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+
+class Banner(QLabel):
+    """A one-line notice with an icon: device trouble, a failed playbook reload, Wayland, models loading."""
+
+    ICONS = {"error": "⛔", "warning": "⚠", "info": "ℹ"}
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setVisible(False)
+
+    def show_message(self, level: str, text: str) -> None:
+        self.setText(f"{self.ICONS.get(level, '')} {text}".strip())
+        if self.property("level") != level:
+            self.setProperty("level", level)
+            _repolish(self)
+        self.setVisible(True)
+
+    def clear_message(self) -> None:
+        self.setVisible(False)
+        self.setText("")
+
+
+# (action, button text, shortcut): what the agent did, fed to the playbook as AgentAction.
+ACTION_BUTTONS = (
+    ("summarized", "Summarized", "S"),
+    ("hold", "On hold", "H"),
+    ("back_from_hold", "Back", "B"),
+    ("escalated", "Escalated", "E"),
+    ("warned", "Warned", "W"),
+    ("end_call", "Ending call", "X"),
+)
+
+
+class ActionBar(QWidget):
+    """Buttons (with one-key shortcuts) for what the agent did; Esc dismisses, O overrides the step."""
+
+    action = Signal(str, object)  # (action, step or None)
+
+    def __init__(self, parent: QWidget | None = None, shortcut_host: QWidget | None = None):
+        super().__init__(parent)
+        host = shortcut_host or self  # shortcuts live on the window so they work in compact mode too
+        self.shortcuts: list[QShortcut] = []
+        self.buttons: dict[str, QPushButton] = {}
+        self.step_choices: list[tuple[str, str]] = []  # (step id, title) for "override"
+        self.current_step: str | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        for action, text, key in ACTION_BUTTONS:
+            button = QPushButton(f"{text} ({key})")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setToolTip(f"Tell the coach: {text.lower()} — shortcut {key}")
+            button.clicked.connect(lambda _=False, a=action: self.trigger(a))
+            layout.addWidget(button)
+            self.buttons[action] = button
+            self._shortcut(host, QKeySequence(key), lambda a=action: self.trigger(a))
+        layout.addStretch(1)
+        self.override = QPushButton("Other step… (O)")
+        self.override.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.override.clicked.connect(self.open_override_menu)
+        layout.addWidget(self.override)
+        self._shortcut(host, QKeySequence("O"), self.open_override_menu)
+        self._shortcut(host, QKeySequence(Qt.Key.Key_Escape), lambda: self.trigger("dismiss"))
+        self.menu = QMenu(self)
+
+    def _shortcut(self, host: QWidget, keys: QKeySequence, slot) -> None:
+        shortcut = QShortcut(keys, host, context=Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(slot)
+        self.shortcuts.append(shortcut)
+
+    def trigger(self, action: str, step: str | None = None) -> None:
+        self.action.emit(action, step if action == "override" else self.current_step)
+
+    def open_override_menu(self) -> None:
+        self.menu.clear()
+        for step, title in self.step_choices:
+            if step != self.current_step:
+                self.menu.addAction(f"{title} ({step})", lambda s=step: self.trigger("override", s))
+        if not self.menu.isEmpty():
+            self.menu.popup(self.override.mapToGlobal(self.override.rect().bottomLeft()))
