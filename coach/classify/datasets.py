@@ -58,6 +58,7 @@ class Example:
     abuse_type: int | None = None  # index in ABUSE_TYPES, only when offensive
     cues: dict[str, int] = field(default_factory=dict)  # known cue labels only
     augmented: bool = False
+    origin: str = ""  # the corpus line's "source" (handwritten | template)
 
 
 def _need(path: Path) -> Path:
@@ -166,13 +167,15 @@ def _lines(path: Path) -> list[str]:
 
 
 def tweeteval(root: Path, split: str = "val") -> list[Example]:
-    """Emotion (anger vs joy/optimism/sadness) and 3-way sentiment tweets of one split."""
+    """Emotion (anger vs joy/optimism/sadness) and 3-way sentiment tweets of one split (``val`` to train)."""
     base = root / "tweeteval-emotion-sentiment"
     out = []
     for text, label in zip(_lines(base / f"emotion/{split}_text.txt"), _lines(base / f"emotion/{split}_labels.txt")):
         t = normalize(text)
         if t:
-            out.append(Example(t, "tweeteval-emotion", anger=float(label.strip() == "0")))
+            # anger / sadness are negative, joy / optimism positive: a weak sentiment label too
+            emotion = int(label)
+            out.append(Example(t, "tweeteval-emotion", anger=float(emotion == 0), sentiment=0 if emotion in (0, 3) else 2))
     for text, label in zip(_lines(base / f"sentiment/{split}_text.txt"), _lines(base / f"sentiment/{split}_labels.txt")):
         t = normalize(text)
         if t:
@@ -224,6 +227,7 @@ def corpus_example(row: dict) -> Example:
         offensive=offensive,
         abuse_type=ABUSE_TYPES.index(abuse) if abuse in ABUSE_TYPES else None,
         cues={c: int(c in row_cues) for c in CUES},
+        origin=str(row.get("source", "")),
     )
 
 

@@ -43,6 +43,9 @@ class SentenceEncoder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         self.model_dir = Path(model_dir) if model_dir else encoder_dir()
         if not (self.model_dir / "model.safetensors").is_file():

