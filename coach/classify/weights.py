@@ -40,6 +40,8 @@ def write_manifest(folder: Path, files: list[str]) -> dict[str, Any]:
 def verify(folder: Path) -> dict[str, Any]:
     """Check every file in the manifest; return the parsed config. Raises ModelError."""
     manifest_path = folder / MANIFEST
+    if not folder.is_dir():
+        raise ModelError(f"The classifier weights folder {folder} does not exist; {FIX}.")
     if not manifest_path.is_file():
         raise ModelError(f"The classifier manifest {manifest_path} is missing; {FIX}.")
     try:
