@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 class EventBridge(QObject):
     event = Signal(object)  # one call event (a frozen dataclass from coach.events)
     phase = Signal(str, str)  # (phase, detail): loading, listening, failed ...
+    ready = Signal(object)  # the session, once its models are loaded
     failed = Signal(str)  # a one-sentence error that stopped the pipeline
     finished = Signal()
 

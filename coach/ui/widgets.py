@@ -117,6 +117,11 @@ class StepCard(QFrame):
             self._announce_timer.start()
         return not first
 
+    def settle(self) -> None:
+        """End the announcement highlight now (a still picture of a step that changed a while ago)."""
+        self._announce_timer.stop()
+        self._set_prop("announce", False)
+
     @property
     def highlighted(self) -> bool:
         return bool(self.property("announce"))

@@ -1,0 +1,216 @@
+"""Starting the Qt side: the live panel, the replay window, and still pictures of either.
+
+Everything here runs in the GUI thread; the pipeline runs in a worker and reaches
+the widgets only through ``EventBridge`` (queued signals) or a ``Recording``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from coach.errors import AudioError, CoachError
+from coach.ui.bridge import EventBridge, run_in_worker
+from coach.ui.theme import stylesheet
+from coach.ui.widgets import ANNOUNCE_MS
+
+
+def ensure_display(headless: bool = False) -> None:
+    """Headless (or no display at all): use Qt's offscreen platform."""
+    if "QT_QPA_PLATFORM" in os.environ:
+        return
+    if headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def make_app(theme: str) -> QApplication:
+    sheet = stylesheet(theme)  # a bad --theme fails before a window opens
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("coach")
+    app.setDesktopFileName("coach")
+    app.setStyleSheet(sheet)
+    return app
+
+
+# ---------------------------------------------------------------------- live
+
+
+def run_live(args: argparse.Namespace) -> int:
+    from coach.session import check_playbook, open_session_for_devices, open_session_for_file, resolve_call
+    from coach.ui.controller import PanelController
+    from coach.ui.panel import CoachPanel
+
+    if not args.customer_device and not args.file:
+        raise AudioError("coach live needs --customer-device NAME|INDEX (the softphone's output; see `coach devices`) "
+                         "or --file CALL to coach a recording paced like a live call.")
+    call = resolve_call(args.file) if args.file else None
+    if call is not None and not call.exists():
+        raise AudioError(f"The recording {call} does not exist; check the path given to --file.")
+    check_playbook(args.playbook)  # a broken playbook is reported before any window opens
+    ensure_display()
+    app = make_app(args.theme)
+    panel = CoachPanel(theme=args.theme, compact=args.compact, focusable=args.keys, sound=args.sound)
+    controller = PanelController(panel)
+    bridge = EventBridge()
+    bridge.event.connect(controller.on_event)
+    bridge.phase.connect(controller.set_phase)
+    bridge.ready.connect(controller.attach)
+    errors: list[str] = []
+
+    def failed(message: str) -> None:
+        errors.append(message)
+        controller.set_phase("failed", "")
+        panel.show_notice("error", message)
+
+    bridge.failed.connect(failed)
+    panel.show()  # on screen now; the models load in the worker
+    controller.set_phase("loading", "loading speech and classifier models…")
+    box: dict[str, Any] = {}
+    started = threading.Event()
+
+    def work() -> None:
+        common = dict(engine=args.engine, vosk_model=args.vosk_model, playbook=args.playbook, sinks=[bridge.sink],
+                      endpoint_silence=args.endpoint_silence, log=not args.no_log,
+                      on_choice=lambda why: bridge.phase.emit("loading", why))
+        if call is not None:
+            session = open_session_for_file(call, realtime=True, customer_channel=args.customer_channel, **common)
+        else:
+            session = open_session_for_devices(args.customer_device, args.agent_device, **common)
+        box["session"] = session
+        bridge.ready.emit(session)
+        started.set()
+        session.run()
+
+    thread = run_in_worker(bridge, work)
+    if args.quit_after_call:
+        bridge.finished.connect(lambda: QTimer.singleShot(1500, app.quit))
+    try:
+        app.exec()
+    finally:
+        session = box.get("session")
+        if session is not None:
+            session.stop()
+        thread.join(timeout=10)
+        if session is not None and session.log_path:
+            print(f"coach: call log written to {session.log_path}", file=sys.stderr)
+    if errors:
+        raise CoachError(errors[0])
+    return 0
+
+
+# ---------------------------------------------------------------------- replay
+
+
+def _replay_session(args: argparse.Namespace, call: Path, sinks: list[Any]):
+    from coach.session import open_session_for_file
+
+    return open_session_for_file(call, realtime=False, engine=args.engine, vosk_model=args.vosk_model,
+                                 customer_channel=args.customer_channel, playbook=args.playbook, sinks=sinks,
+                                 endpoint_silence=args.endpoint_silence, log=False,
+                                 on_choice=lambda why: print(f"coach: {why}", file=sys.stderr))
+
+
+def _checked_call(args: argparse.Namespace) -> Path:
+    from coach.session import check_playbook, resolve_call
+
+    call = resolve_call(args.call)
+    if not call.exists():
+        raise AudioError(f"The recording {call} does not exist; give the path of a recorded call (or 'demo').")
+    check_playbook(args.playbook)
+    return call
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from coach.audio.source import SAMPLE_RATE, load_audio
+    from coach.ui.audio_out import AudioPlayer
+    from coach.ui.recording import Recording
+    from coach.ui.replay_window import ReplayWindow
+
+    call = _checked_call(args)
+    if args.screenshot:
+        return screenshot(args, call)
+    audio = load_audio(call, args.customer_channel)  # an unreadable file fails here, before a window opens
+    ensure_display()
+    app = make_app(args.theme)
+    recording = Recording()
+    player = None if args.no_audio else AudioPlayer(audio)
+    window = ReplayWindow(recording, title=call.name, theme=args.theme, compact=args.compact, player=player)
+    window.duration_hint = max(len(x) for x in audio.values()) / SAMPLE_RATE
+    if player is not None and player.problem:
+        print(f"coach: {player.problem}", file=sys.stderr)
+    bridge = EventBridge()
+    bridge.failed.connect(recording.fail)
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        session = _replay_session(args, call, [recording])
+        box["session"] = session
+        session.run()
+
+    window.show()
+    thread = run_in_worker(bridge, work, name="coach-replay-analysis")
+    window.seek(args.at or 0.0)
+    if args.speed:
+        window.transport.speed.setCurrentIndex(window.transport.speed.findData(args.speed))
+    if not args.paused:
+        window.set_playing(True)
+    try:
+        app.exec()
+    finally:
+        if "session" in box:
+            box["session"].stop()
+        thread.join(timeout=10)
+        if player is not None:
+            player.close()
+    return 0
+
+
+def screenshot(args: argparse.Namespace, call: Path) -> int:
+    """Analyse the call up to ``--at`` (fast), render the panel (or the replay window) as it stood then, save a PNG."""
+    from coach.ui.panel import CoachPanel
+    from coach.ui.recording import Recording
+    from coach.ui.replay_window import ReplayWindow
+
+    out = Path(args.screenshot)
+    at = float(args.at or 0.0)
+    recording = Recording()
+    whole_call = args.window == "replay"
+    box: dict[str, Any] = {}
+
+    def stop_when_past(event: Any) -> None:  # the fold at `at` needs nothing later than a few seconds after it
+        if not whole_call and getattr(event, "t", 0.0) > at + 4.0 and "session" in box:
+            box["session"].stop()
+
+    session = _replay_session(args, call, [recording, stop_when_past])
+    box["session"] = session
+    session.run()
+    ensure_display(headless=True)
+    app = make_app(args.theme)
+    if whole_call:
+        widget = ReplayWindow(recording, title=call.name, theme=args.theme, compact=args.compact)
+        widget.seek(at)
+        panel = widget.panel
+    else:
+        widget = panel = CoachPanel(theme=args.theme, compact=args.compact, remember=False)
+        panel.show_state(recording.state_at(at)[1])
+    widget.show()
+    app.processEvents()
+    state = panel.state
+    if state.step is None or state.time_in_step * 1000 > ANNOUNCE_MS:
+        panel.step_card.settle()
+    if args.compact and not whole_call:
+        widget.adjustSize()
+    app.processEvents()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(out)):
+        raise CoachError(f"Cannot write the screenshot {out}; check that the folder is writable and the name ends in .png.")
+    print(f"coach: screenshot of {call.name} at {at:.1f} s written to {out}", file=sys.stderr)
+    widget.close()
+    return 0
