@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from coach.errors import AudioError
 from coach.events import Partial, Utterance, to_json
@@ -16,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transcribe", help="transcribe a call recording (or a live call) per speaker",
                        description="Transcribe both sides of a call. Prints '[mm:ss.s-mm:ss.s] speaker: text' "
                        "or, with --json, one JSON object per line.")
-    p.add_argument("file", nargs="?", help="recording: WAV (any rate/depth), FLAC, OGG or MP3; stereo = ch0 agent, ch1 customer")
+    p.add_argument("file", nargs="?", help="recording (or 'demo' for the bundled demo call): WAV (any rate/depth), FLAC, OGG or MP3; stereo = ch0 agent, ch1 customer")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--partials", action="store_true", help="also print partial (not yet final) hypotheses")
     p.add_argument("--realtime", action="store_true", help="pace the file like a live call (default: as fast as possible)")
@@ -68,7 +69,12 @@ def transcribe_command(args: argparse.Namespace) -> int:
 
         if not args.file:
             raise AudioError("Give a recording to transcribe (coach transcribe CALL.wav) or use --live.")
-        source = FileSource(args.file, customer_channel=args.customer_channel, clock=RealClock() if args.realtime else None)
+        path = args.file
+        if path == "demo" and not Path(path).exists():  # the bundled demo call, rendered on first use
+            from coach.demo import demo_call_path
+
+            path = demo_call_path()
+        source = FileSource(path, customer_channel=args.customer_channel, clock=RealClock() if args.realtime else None)
     recognizer, reason = open_recognizer(
         args.engine, args.vosk_model, args.endpoint_silence, partials=args.partials or args.realtime or args.live
     )
