@@ -128,10 +128,10 @@ class CoachPanel(QWidget):
         """Show ``state``; cheap when little changed (call it at display rate)."""
         self.state = state
         phase = {"starting": "○ starting", "loading": "◌ loading models", "listening": "● listening",
-                 "ended": "■ call ended", "failed": "⛔ stopped"}.get(state.phase, state.phase)
+                 "ended": "■ call ended", "failed": "✖ stopped"}.get(state.phase, state.phase)
         detail = state.phase_detail or (state.engine if state.phase == "listening" else state.end_reason)
         self.phase.setText(f"{phase} · {clock_text(state.t)}" + (f" · {detail}" if detail else ""))
-        self.customer.setText(f"👤 {state.customer_name}" if state.customer_name else "")
+        self.customer.setText(f"Customer: {state.customer_name}" if state.customer_name else "")
         step = state.step
         self.actions.current_step = step.step if step else None
         if self.step_card.show_step(step, dismissed=state.dismissed, time_in_step=state.time_in_step, compact=self._compact):

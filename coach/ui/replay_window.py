@@ -20,7 +20,7 @@ from coach.ui.playclock import SPEEDS, PlayClock
 from coach.ui.recording import Marker, Recording
 from coach.ui.theme import PAINT
 from coach.ui.viewmodel import PanelState
-from coach.ui.widgets import clock_text
+from coach.ui.widgets import ANNOUNCE_MS, clock_text
 
 FRAME_MS = 40
 MARKER_HIT_PX = 7
@@ -95,7 +95,8 @@ class TimelineView(QWidget):
         font.setPointSizeF(7.5)
         p.setFont(font)
         p.setPen(QColor(c["text"]))
-        p.drawText(QRectF(r.left(), r.top() - 1, 200, 12), Qt.AlignmentFlag.AlignLeft, "anger ↑ (mood over the call)")
+        p.drawText(QRectF(r.right() - 220, r.top() - 1, 220, 12), Qt.AlignmentFlag.AlignRight,
+                   "customer anger over the call ↑")
         if self.mood:
             path = QPainterPath()
             for i, (t, a) in enumerate(self.mood):
@@ -155,7 +156,7 @@ class TransportBar(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.play.toggle)
 
     def _toggled(self, playing: bool) -> None:
-        self.play.setText("⏸ Pause" if playing else "▶ Play")
+        self.play.setText("❚❚ Pause" if playing else "▶ Play")
         self.play_toggled.emit(playing)
 
     def show_position(self, t: float, duration: float) -> None:
@@ -251,6 +252,8 @@ class ReplayWindow(QWidget):
         elif state.phase == "ended" and pos < self.duration:
             state = replace(state, phase="listening")
         self.panel.show_state(state)
+        if state.step is not None and state.time_in_step * 1000 > ANNOUNCE_MS:
+            self.panel.step_card.settle()  # a seek into a step that stands is no new step to announce
         if self.recording.error:
             self.panel.show_notice("error", self.recording.error)
         n = len(self.recording)

@@ -97,9 +97,9 @@ class StepCard(QFrame):
             return False
         say = step.say[:2] if compact else step.say[:2] + step.do[:1]
         self.title.setText(step.title or step.step)
-        self.say.setText("\n".join(f"💬 “{s}”" if i < len(step.say[:2]) else f"✔ {s}" for i, s in enumerate(say)))
+        self.say.setText("\n".join(f"Say: “{s}”" if i < len(step.say[:2]) else f"Do: {s}" for i, s in enumerate(say)))
         self.say.setVisible(bool(say))
-        self.avoid.setText("⛔ Avoid: " + "; ".join(step.avoid[:2]) if step.avoid else "")
+        self.avoid.setText("✖ Avoid: " + "; ".join(step.avoid[:2]) if step.avoid else "")
         self.avoid.setVisible(bool(step.avoid))
         self.why.setText(f"Why: {step.reason}" if step.reason else "")
         self.why.setVisible(bool(step.reason) and not compact)
@@ -156,10 +156,11 @@ class MoodLine(QWidget):
             p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
         if len(self.points) >= 1:
             end = max(self.now, self.points[-1][0])
-            start = end - self.window
+            span = min(self.window, max(60.0, end - self.points[0][0]))  # grows to the window, at least a minute
+            start = end - span
             path = QPainterPath()
             for i, (t, a) in enumerate(self.points):
-                x = r.left() + max(0.0, (t - start) / self.window) * r.width()
+                x = r.left() + max(0.0, (t - start) / span) * r.width()
                 y = r.bottom() - min(1.0, max(0.0, a)) * r.height()
                 path.moveTo(x, y) if i == 0 else path.lineTo(x, y)
             p.setPen(QPen(QColor(c["line"]), 2))
@@ -219,8 +220,8 @@ class TimersView(QLabel):
         self.setWordWrap(True)
 
     def show_state(self, state: PanelState) -> None:
-        parts = [f"⏱ {tm.label}: {clock_text(tm.remaining(state.t))} left" for tm in state.timers]
-        parts += [f"⏰ {label}: time is up" for label in state.expired]
+        parts = [f"◷ {tm.label}: {clock_text(tm.remaining(state.t))} left" for tm in state.timers]
+        parts += [f"⚠ {label}: time is up" for label in state.expired]
         self.setText("   ".join(parts))
         self.setVisible(bool(parts))
 
@@ -277,7 +278,7 @@ class TranscriptView(QWidget):
 class Banner(QLabel):
     """A one-line notice with an icon: device trouble, a failed playbook reload, Wayland, models loading."""
 
-    ICONS = {"error": "⛔", "warning": "⚠", "info": "ℹ"}
+    ICONS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

@@ -124,4 +124,4 @@ def test_banner_has_an_icon_and_text(qtbot):
     banner = Banner()
     qtbot.addWidget(banner)
     banner.show_message("error", "Something broke; do this.")
-    assert banner.text().startswith("⛔") and banner.property("level") == "error"
+    assert banner.text().startswith("✖") and banner.property("level") == "error"
