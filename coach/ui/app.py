@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from coach.errors import AudioError, CoachError
 from coach.ui.bridge import EventBridge, run_in_worker
 from coach.ui.theme import stylesheet
+from coach.ui.trace import GuiStallMeter, Trace
 from coach.ui.widgets import ANNOUNCE_MS
 
 
@@ -74,6 +75,9 @@ def run_live(args: argparse.Namespace) -> int:
     controller.set_phase("loading", "loading speech and classifier models…")
     box: dict[str, Any] = {}
     started = threading.Event()
+    trace = Trace.from_env()
+    if trace.on:
+        _trace_live(trace, app, panel, controller, bridge, box)
 
     def work() -> None:
         common = dict(engine=args.engine, vosk_model=args.vosk_model, playbook=args.playbook, sinks=[bridge.sink],
@@ -100,9 +104,45 @@ def run_live(args: argparse.Namespace) -> int:
         thread.join(timeout=10)
         if session is not None and session.log_path:
             print(f"coach: call log written to {session.log_path}", file=sys.stderr)
+        trace.close()
     if errors:
         raise CoachError(errors[0])
     return 0
+
+
+def _trace_live(trace: Trace, app: QApplication, panel: Any, controller: Any, bridge: EventBridge,
+                box: dict[str, Any]) -> None:
+    """Benchmark timings: window shown, models ready, each step emitted (worker) and shown (GUI), GUI stalls."""
+    from coach.events import CallEnded, StepChanged
+
+    trace.mark("shown", exposed=panel.isVisible())
+    stalls = GuiStallMeter(parent=panel)
+    stalls.start()
+    bridge.ready.connect(lambda _s: trace.mark("ready"))
+
+    def emitted(event: Any) -> None:  # worker thread: when the session produced the step
+        if isinstance(event, StepChanged):
+            clock = getattr(box.get("session"), "clock", None)
+            wall0 = clock.wall_time_of(0.0) if clock is not None and hasattr(clock, "wall_time_of") else None
+            trace.mark("step_emitted", step=event.step, t=event.t, wall0=wall0)
+
+    def shown(step: str) -> None:  # GUI thread: the panel now shows it
+        trace.mark("step_shown", step=step, t=controller.state.step.since if controller.state.step else None)
+
+    def ended(event: Any) -> None:
+        if isinstance(event, CallEnded):
+            trace.mark("gui_stalls", max_gap_ms=stalls.max_gap_ms, ticks=stalls.ticks)
+
+    bridge.event.connect(ended)
+    controller.step_shown.connect(shown)
+    box["emitted"] = emitted
+    original = bridge.sink
+
+    def sink(event: Any) -> None:
+        emitted(event)
+        original(event)
+
+    bridge.sink = sink  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------- replay

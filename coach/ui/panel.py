@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from coach.paths import user_config_dir
 from coach.ui.viewmodel import PanelState
@@ -59,6 +59,8 @@ class CoachPanel(QWidget):
 
         self.phase = QLabel()
         self.phase.setObjectName("phase")
+        self.phase.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the panel
+        self.phase.setMinimumWidth(120)
         self.customer = QLabel()
         self.customer.setObjectName("customer")
         self.mode = QToolButton(checkable=True)
@@ -130,7 +132,9 @@ class CoachPanel(QWidget):
         phase = {"starting": "○ starting", "loading": "◌ loading models", "listening": "● listening",
                  "ended": "■ call ended", "failed": "✖ stopped"}.get(state.phase, state.phase)
         detail = state.phase_detail or (state.engine if state.phase == "listening" else state.end_reason)
-        self.phase.setText(f"{phase} · {clock_text(state.t)}" + (f" · {detail}" if detail else ""))
+        short = detail.split(" (")[0]  # "whisper tiny.en (model path)" -> "whisper tiny.en"; the tooltip has it all
+        self.phase.setText(f"{phase} · {clock_text(state.t)}" + (f" · {short}" if short else ""))
+        self.phase.setToolTip(detail)
         self.customer.setText(f"Customer: {state.customer_name}" if state.customer_name else "")
         step = state.step
         self.actions.current_step = step.step if step else None

@@ -1,0 +1,121 @@
+"""End to end: calls spoken by espeak-ng, through the real pipeline (Whisper, the trained
+classifier, the default playbook), shown by the real replay window and live panel offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coach.calllog import read_log
+from coach.events import AgentAction, StepChanged, Utterance
+
+CALLS = Path(__file__).resolve().parents[1] / "calls"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    from coach.demo import render_call
+
+    out = tmp_path_factory.mktemp("ui-calls")
+    cache: dict[str, Path] = {}
+
+    def render(name: str) -> Path:
+        if name not in cache:
+            wav = out / f"{name}.wav"
+            render_call(CALLS / f"{name}.txt", wav)
+            cache[name] = wav
+        return cache[name]
+
+    return render
+
+
+def analyse_in_worker(qtbot, wav: Path):
+    """The replay's analysis: the real session in fast mode on a worker thread, into a Recording."""
+    from coach.session import open_session_for_file
+    from coach.ui.bridge import EventBridge, run_in_worker
+    from coach.ui.recording import Recording
+
+    recording = Recording()
+    bridge = EventBridge()
+    failures: list[str] = []
+    bridge.failed.connect(failures.append)
+    with qtbot.waitSignal(bridge.finished, timeout=240_000):
+        run_in_worker(bridge, lambda: open_session_for_file(wav, engine="whisper", sinks=[recording], log=False).run())
+    assert not failures, failures
+    assert recording.finished.is_set()
+    return recording
+
+
+def _utterance_end(recording, words: str) -> float:
+    return next(e.end for e in recording.events() if isinstance(e, Utterance) and words in e.text.lower())
+
+
+@pytest.mark.parametrize(
+    "call, words, step",
+    [("manager_request", "manager", "delegate_up"), ("threat", "hurt you", "draw_the_line")],
+)
+def test_replay_shows_the_step_after_the_customer_says_it(qtbot, rendered, call, words, step):
+    from coach.ui.replay_window import ReplayWindow
+
+    recording = analyse_in_worker(qtbot, rendered(call))
+    said_at = _utterance_end(recording, words)
+    change = next(e for e in recording.events() if isinstance(e, StepChanged) and e.step == step)
+    assert change.t >= said_at
+    window = ReplayWindow(recording, title=call)
+    qtbot.addWidget(window)
+    window.show()
+    window.seek(said_at - 0.05)  # before the customer finished: not yet
+    assert window.panel.state.step.step != step
+    window.seek(change.t + 0.5)
+    assert window.panel.state.step.step == step
+    assert window.panel.step_card.title.text() == change.title
+    assert window.panel.step_card.why.text().startswith("Why: ")
+    assert any(m.kind == "step" and m.t == change.t for m in window.timeline.markers)
+    window.close()
+
+
+def test_an_agent_button_reaches_the_engine_and_the_call_log(qtbot, rendered, tmp_path, monkeypatch):
+    """The live path: session in a worker, events through the bridge, a button click -> session.act."""
+    monkeypatch.setenv("COACH_CONFIG_DIR", str(tmp_path))
+    from PySide6.QtCore import Qt
+    from coach.session import open_session_for_file
+    from coach.ui.bridge import EventBridge, run_in_worker
+    from coach.ui.controller import PanelController
+    from coach.ui.panel import CoachPanel
+
+    panel = CoachPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    controller = PanelController(panel)
+    bridge = EventBridge()
+    bridge.event.connect(controller.on_event)
+    bridge.ready.connect(controller.attach)
+    seen: list = []
+    box: dict = {}
+    first_step = {}
+
+    def work():
+        session = open_session_for_file(rendered("manager_request"), engine="whisper", sinks=[seen.append, bridge.sink])
+        box["session"] = session
+        bridge.ready.emit(session)
+        session.run()
+
+    with qtbot.waitSignal(bridge.ready, timeout=240_000):
+        run_in_worker(bridge, work)
+    assert controller.session is box["session"]
+    qtbot.waitUntil(lambda: controller.state.step is not None, timeout=240_000)
+    first_step["step"] = controller.state.step.step
+    qtbot.mouseClick(panel.actions.buttons["summarized"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box["session"].ended.is_set(), timeout=240_000)
+    actions = [e for e in seen if isinstance(e, AgentAction)]
+    assert [a.action for a in actions] == ["summarized"]
+    assert actions[0].step is not None  # stamped with the step shown when pressed
+    logged = [e for e in read_log(box["session"].log_path) if e["type"] == "action"]
+    assert [e["action"] for e in logged] == ["summarized"]
+    qtbot.waitUntil(lambda: controller.state.phase == "ended")
+    assert controller.state.last_action.action == "summarized"
+    panel.close()
