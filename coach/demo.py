@@ -94,8 +94,9 @@ def _speak(line: Line, workdir: Path, index: int, sample_rate: int) -> np.ndarra
         capture_output=True,
     )
     # Phone-line band (300-3400 Hz) and the target rate, the way a softphone would deliver it.
+    # -D: no (random) dither, so the same script and seed render the same samples.
     subprocess.run(
-        [_need("sox"), str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(out),
+        [_need("sox"), "-D", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(out),
          "highpass", "300", "lowpass", "3400"],
         check=True,
         capture_output=True,

@@ -87,7 +87,7 @@ def transcribe_command(args: argparse.Namespace) -> int:
                 continue
             if not isinstance(event, (Partial, Utterance)):
                 continue
-            print(json.dumps(to_json(event)) if args.json else format_event(event), flush=True)
+            print(json.dumps(to_json(event), ensure_ascii=False) if args.json else format_event(event), flush=True)
 
     try:
         for item in source:

