@@ -1,0 +1,132 @@
+"""Live capture through a real PulseAudio server: a call played into a null sink is transcribed.
+
+The test starts its own PulseAudio daemon (``pulse_server``) with a null sink named
+``softphone``, plays a rendered customer line into it with ``paplay``, and captures
+the sink's monitor through sounddevice's ``pulse`` device, as coach does on an agent's
+desktop with the softphone's output.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from coach.audio.live import LiveSource, list_devices, resolve_device
+from coach.errors import AudioError
+from coach.events import DeviceStatus, Utterance
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def pulse_env(pulse_server, monkeypatch):
+    import sounddevice as sd
+
+    for key, value in pulse_server.items():
+        monkeypatch.setenv(key, value)
+    sd._terminate()  # PortAudio lists devices once: make it look again with this server
+    sd._initialize()
+    yield pulse_server
+    sd._terminate()
+    sd._initialize()
+
+
+@pytest.fixture(scope="module")
+def customer_line(short_call, tmp_path_factory) -> tuple:
+    """The customer's channel of the short call, as a mono WAV with its own text."""
+    from coach.demo import call_timings
+
+    data, rate = sf.read(str(short_call), always_2d=True)
+    line = next(t for t in call_timings(short_call) if t["speaker"] == "customer")
+    clip = data[int((line["start"] - 0.3) * rate) : int((line["end"] + 1.2) * rate), 1]
+    path = tmp_path_factory.mktemp("live") / "customer.wav"
+    sf.write(str(path), clip, rate)
+    return path, line["text"]
+
+
+def test_devices_list_the_pulse_input(pulse_env):
+    names = [d["name"] for d in list_devices()]
+    assert "pulse" in names
+    assert resolve_device("pulse")["name"] == "pulse"
+    index = resolve_device("pulse")["index"]
+    assert resolve_device(str(index))["name"] == "pulse"
+
+
+def test_unknown_device_names_the_available_ones(pulse_env):
+    with pytest.raises(AudioError) as err:
+        resolve_device("Headset That Is Not There")
+    message = str(err.value)
+    assert "Headset That Is Not There" in message and "pulse" in message and "\n" not in message
+    with pytest.raises(AudioError, match="no input device with index 999"):
+        resolve_device("999")
+
+
+@pytest.mark.slow
+def test_call_played_into_the_softphone_sink_is_transcribed(pulse_env, customer_line):
+    from coach.stt.pipeline import ChannelRecognizers
+    from coach.stt.whisper import WhisperRecognizer
+
+    wav, text = customer_line
+    source = LiveSource("pulse", frame_seconds=0.1)
+    pipeline = ChannelRecognizers(WhisperRecognizer(partials=False), source.channels)
+    started = threading.Event()
+    utterances: queue.Queue[Utterance] = queue.Queue()
+    statuses: list[DeviceStatus] = []
+
+    def run() -> None:
+        for item in source:
+            started.set()
+            if isinstance(item, DeviceStatus):
+                statuses.append(item)
+                continue
+            for event in pipeline.feed(item):
+                if isinstance(event, Utterance):
+                    utterances.put(event)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    try:
+        assert started.wait(30), "no audio came from the pulse device"
+        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+        heard = utterances.get(timeout=60)
+    finally:
+        source.stop()
+        worker.join(30)
+    assert not worker.is_alive()
+    assert heard.channel == "customer" and heard.end > heard.start > 0
+    words = set(re.findall(r"[a-z]+", heard.text.lower()))
+    expected = set(re.findall(r"[a-z]+", text.lower()))
+    assert len(words & expected) >= len(expected) - 1, (heard.text, text)
+    assert source.overflows == {"customer": 0}
+    assert not [s for s in statuses if s.state == "overflow"]
+
+
+def test_full_queue_drops_and_counts_without_blocking(pulse_env):
+    source = LiveSource("pulse", frame_seconds=0.1, queue_seconds=0.1)  # room for 4 blocks
+    callback = source._callback_for("customer")
+    block = np.zeros((1600, 1), np.float32)
+    for _ in range(7):
+        callback(block, 1600, None, None)  # returns at once even when the queue is full
+    assert source.overflows["customer"] == 3
+    items = iter(source)
+    try:
+        first = next(items)
+        assert isinstance(first, DeviceStatus) and first.state == "overflow"
+        assert "3 audio block" in first.message
+    finally:
+        source.stop()
+        items.close()
+
+
+def test_live_cli_with_an_unknown_device_is_one_clear_error(pulse_env, capsys):
+    from coach.cli import main
+
+    assert main(["transcribe", "--live", "--customer-device", "nosuchdevice"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nosuchdevice" in err[0] and "Traceback" not in err[0]
