@@ -139,8 +139,8 @@ def _never_fires(cond: Any, path: tuple, sources: set[str], steps: dict[str, m.S
         owner = "customer" if spec.cue in CUSTOMER_CUES else "agent"
         if spec.speaker is not None and spec.speaker != owner:
             out.append((here, f"cue '{spec.cue}' is only heard from the {owner}, never the {spec.speaker}; set speaker: {owner} or drop speaker."))
-    elif kind == "anger_falling" and cond.anger_falling.by >= 1.0:
-        out.append((here, "anger cannot fall by 1.0 or more; use a drop such as 0.2."))
+    elif kind in ("anger_falling", "anger_rising") and getattr(cond, kind).by >= 1.0:
+        out.append((here, f"anger ({kind}) cannot change by 1.0 or more, so this never fires; use a change such as 0.2."))
     elif kind == "timer":
         name = cond.timer.timer
         for s in sorted(sources):

@@ -116,10 +116,25 @@ def _anger_level(spec: m.AngerLevel, f: Facts, *, above: bool) -> str | None:
     return f"customer anger has stayed {word} {spec.level:.2f} for {f.t - since:.0f} s (now {now:.2f})"
 
 
+def _levels_since(f: Facts, within: float) -> list[float]:
+    """Anger levels over the last ``within`` seconds of the current step (incl. the level at its start)."""
+    start = max(f.t - within, f.step_since)
+    levels = []
+    before = None
+    for t, a in f.anger:
+        if t < start - 1e-9:
+            before = a
+        else:
+            levels.append(a)
+    if before is not None:
+        levels.insert(0, before)
+    return levels
+
+
 def _anger_falling(spec: m.AngerFalling, f: Facts) -> str | None:
     if f.signals is None:
         return None
-    recent = [a for t, a in f.anger if t >= f.t - spec.within - 1e-9]
+    recent = _levels_since(f, spec.within)
     if not recent:
         return None
     peak = max(recent)
@@ -127,6 +142,19 @@ def _anger_falling(spec: m.AngerFalling, f: Facts) -> str | None:
     if peak - now < spec.by - 1e-9:
         return None
     return f"customer anger fell from {peak:.2f} to {now:.2f} within {spec.within:.0f} s"
+
+
+def _anger_rising(spec: m.AngerRising, f: Facts) -> str | None:
+    if f.signals is None:
+        return None
+    recent = _levels_since(f, spec.within)
+    if not recent:
+        return None
+    low = min(recent)
+    now = f.signals.anger
+    if now - low < spec.by - 1e-9:
+        return None
+    return f"customer anger rose from {low:.2f} to {now:.2f} within {spec.within:.0f} s{_customer_said(f)}"
 
 
 def _recent(events: Sequence[Any], f: Facts, within: float | None) -> list[Any]:
@@ -164,9 +192,13 @@ def _cue(spec: m.CueSpec, f: Facts) -> str | None:
 
 
 def _silence(spec: m.SilenceSpec, f: Facts) -> str | None:
-    if f.signals is None or f.signals.silence < spec.at_least - 1e-9:
+    """Silence within the step: a step entered during a long pause does not fire on the old pause."""
+    if f.signals is None:
         return None
-    return f"no one has spoken for {f.signals.silence:.0f} s"
+    quiet = min(f.signals.silence, f.t - f.step_since)
+    if quiet < spec.at_least - 1e-9:
+        return None
+    return f"no one has spoken for {quiet:.0f} s"
 
 
 def _time_in_step(spec: m.TimeInStepSpec, f: Facts) -> str | None:
@@ -223,6 +255,7 @@ _HANDLERS = {
     "anger_above": _anger_above,
     "anger_below": _anger_below,
     "anger_falling": _anger_falling,
+    "anger_rising": _anger_rising,
     "abuse": _abuse,
     "cue": _cue,
     "silence": _silence,
@@ -243,8 +276,10 @@ def describe(cond: Any) -> str:
         spec = getattr(cond, kind)
         word = "above" if kind == "anger_above" else "below"
         return f"anger {word} {spec.level:g}" + (f" for {spec.for_:g} s" if spec.for_ else "")
-    if kind == "anger_falling":
-        return f"anger falls by {cond.anger_falling.by:g} within {cond.anger_falling.within:g} s"
+    if kind in ("anger_falling", "anger_rising"):
+        spec = getattr(cond, kind)
+        verb = "falls" if kind == "anger_falling" else "rises"
+        return f"anger {verb} by {spec.by:g} within {spec.within:g} s"
     if kind == "abuse":
         s = cond.abuse
         text = f"{s.at_least}x {'/'.join(s.kinds)}"
@@ -283,8 +318,8 @@ def longest_window(conds: Sequence[Any]) -> float:
         kind = m.condition_kind(cond)
         if kind in ("anger_above", "anger_below"):
             best = max(best, getattr(cond, kind).for_)
-        elif kind == "anger_falling":
-            best = max(best, cond.anger_falling.within)
+        elif kind in ("anger_falling", "anger_rising"):
+            best = max(best, getattr(cond, kind).within)
         elif kind in ("all", "any"):
             stack.extend(getattr(cond, kind))
         elif kind == "not":

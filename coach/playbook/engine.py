@@ -6,8 +6,9 @@ so the same events give the same steps live, in replay and in tests.
 Per event the engine (1) lets the current step's timers expire, (2) takes in new
 signals or the agent's action, (3) fires at most ONE transition: among those that
 leave the current step, are out of their cooldown and whose condition holds, the
-highest priority wins (ties: the one written first). One transition per event keeps
-a chain of steps from flashing past the agent in a single instant.
+highest priority wins (ties: the one written first). At most one transition fires
+per moment of call time (a tick and an utterance can share one ``t``), which keeps a
+chain of steps from flashing past the agent in a single instant.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Engine:
         self._timers: dict[str, tuple[float, float, str, str | None]] = {}  # id -> (deadline, seconds, label, alert)
         self._expired: dict[str, tuple[float, float]] = {}
         self._last_fired: dict[str, float] = {}
+        self._changed_at: float | None = None  # call time of the last transition
         self._abuse_mark: AbuseEvent | None = None
         self._cue_mark: CueEvent | None = None
         self._window = self._history_window(playbook)
@@ -140,7 +142,7 @@ class Engine:
 
     def _fire(self, t: float, action: AgentAction | None) -> list[Any]:
         candidates = self.playbook.transitions_from(self.current_step)
-        if not candidates:
+        if not candidates or self._changed_at == t:
             return []
         facts = self._facts(t, action)
         for tr in candidates:  # best first
@@ -154,6 +156,7 @@ class Engine:
 
     def _take(self, tr: Transition, t: float, reason: str) -> list[Any]:
         self._last_fired[tr.id] = t
+        self._changed_at = t
         text = f"{tr.because.rstrip('.')}: {reason}" if tr.because else reason
         text = text[0].upper() + text[1:] if text else text
         out = self._enter(tr.to, t, reason=text, previous=self.current_step, transition=tr.id)

@@ -60,7 +60,12 @@ class AngerLevel(Strict):
 
 class AngerFalling(Strict):
     by: Annotated[float, Field(gt=0, le=1)] = Field(description="drop from the recent peak")
-    within: Seconds = Field(30.0, description="seconds back to look for the peak")
+    within: Seconds = Field(30.0, description="seconds back (within the current step) to look for the peak")
+
+
+class AngerRising(Strict):
+    by: Annotated[float, Field(gt=0, le=1)] = Field(description="rise from the recent low")
+    within: Seconds = Field(30.0, description="seconds back (within the current step) to look for the low")
 
 
 class AbuseSpec(Strict):
@@ -78,7 +83,7 @@ class CueSpec(Strict):
 
 
 class SilenceSpec(Strict):
-    at_least: Seconds
+    at_least: Seconds = Field(description="seconds no one has spoken, counted within the current step")
 
 
 class TimeInStepSpec(Strict):
@@ -110,6 +115,10 @@ class AngerBelow(Strict):
 
 class AngerFallingWhen(Strict):
     anger_falling: AngerFalling
+
+
+class AngerRisingWhen(Strict):
+    anger_rising: AngerRising
 
 
 class AbuseWhen(Strict):
@@ -156,6 +165,7 @@ CONDITION_MODELS: dict[str, type[Strict]] = {
     "anger_above": AngerAbove,
     "anger_below": AngerBelow,
     "anger_falling": AngerFallingWhen,
+    "anger_rising": AngerRisingWhen,
     "abuse": AbuseWhen,
     "cue": CueWhen,
     "silence": SilenceWhen,
