@@ -6,6 +6,8 @@ the widgets only through ``EventBridge`` (queued signals) or a ``Recording``.
 
 from __future__ import annotations
 
+import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks references to None)
+
 import argparse
 import os
 import sys
@@ -213,44 +215,57 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def screenshot(args: argparse.Namespace, call: Path) -> int:
-    """Analyse the call up to ``--at`` (fast), render the panel (or the replay window) as it stood then, save a PNG."""
-    from coach.ui.panel import CoachPanel
-    from coach.ui.recording import Recording
-    from coach.ui.replay_window import ReplayWindow
-
-    out = Path(args.screenshot)
+    """``--screenshot``: analyse the call up to ``--at`` (fast), save the panel (or replay window) as it stood then."""
     at = float(args.at or 0.0)
+    recording = analyse_call(args, call, until=None if args.window == "replay" else at + 4.0)
+    out = Path(args.screenshot)
+    save_picture(recording, out, at=at, theme=args.theme, compact=args.compact, window=args.window, title=call.name)
+    print(f"coach: screenshot of {call.name} at {at:.1f} s written to {out}", file=sys.stderr)
+    return 0
+
+
+def analyse_call(args: argparse.Namespace, call: Path, until: float | None = None):
+    """The replay's analysis, on this thread: a ``Recording`` of the call (up to ``until`` s, or all of it)."""
+    from coach.ui.recording import Recording
+
     recording = Recording()
-    whole_call = args.window == "replay"
     box: dict[str, Any] = {}
 
     def stop_when_past(event: Any) -> None:  # the fold at `at` needs nothing later than a few seconds after it
-        if not whole_call and getattr(event, "t", 0.0) > at + 4.0 and "session" in box:
+        if until is not None and getattr(event, "t", 0.0) > until and "session" in box:
             box["session"].stop()
 
     session = _replay_session(args, call, [recording, stop_when_past])
     box["session"] = session
     session.run()
+    return recording
+
+
+def save_picture(recording: Any, out: Path, *, at: float, theme: str = "dark", compact: bool = False,
+                 window: str = "panel", title: str = "") -> None:
+    """Render the panel (``window="panel"``) or the replay window at call time ``at`` to a PNG, offscreen."""
+    from coach.ui.panel import CoachPanel
+    from coach.ui.replay_window import ReplayWindow
+
     ensure_display(headless=True)
-    app = make_app(args.theme)
-    if whole_call:
-        widget = ReplayWindow(recording, title=call.name, theme=args.theme, compact=args.compact)
+    app = make_app(theme)
+    if window == "replay":
+        widget = ReplayWindow(recording, title=title, theme=theme, compact=compact)
         widget.seek(at)
         panel = widget.panel
     else:
-        widget = panel = CoachPanel(theme=args.theme, compact=args.compact, remember=False)
+        widget = panel = CoachPanel(theme=theme, compact=compact, remember=False)
         panel.show_state(recording.state_at(at)[1])
     widget.show()
     app.processEvents()
     state = panel.state
     if state.step is None or state.time_in_step * 1000 > ANNOUNCE_MS:
         panel.step_card.settle()
-    if args.compact and not whole_call:
+    if compact and window == "panel":
         widget.adjustSize()
     app.processEvents()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not widget.grab().save(str(out)):
-        raise CoachError(f"Cannot write the screenshot {out}; check that the folder is writable and the name ends in .png.")
-    print(f"coach: screenshot of {call.name} at {at:.1f} s written to {out}", file=sys.stderr)
+    ok = widget.grab().save(str(out))
     widget.close()
-    return 0
+    if not ok:
+        raise CoachError(f"Cannot write the screenshot {out}; check that the folder is writable and the name ends in .png.")

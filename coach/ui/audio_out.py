@@ -7,6 +7,7 @@ silently, and ``available`` says why once.
 
 from __future__ import annotations
 
+
 import threading
 
 import numpy as np

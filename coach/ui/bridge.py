@@ -8,6 +8,8 @@ from the worker.
 
 from __future__ import annotations
 
+import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks references to None)
+
 import threading
 from typing import Any, Callable
 

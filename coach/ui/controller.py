@@ -9,6 +9,8 @@ The agent's buttons go to ``session.act`` and come back as ``AgentAction`` event
 
 from __future__ import annotations
 
+import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks references to None)
+
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal

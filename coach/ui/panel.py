@@ -9,6 +9,8 @@ compact or expanded) are remembered in ``<user config>/panel.json``.
 
 from __future__ import annotations
 
+import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks references to None)
+
 import json
 from pathlib import Path
 

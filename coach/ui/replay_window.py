@@ -9,6 +9,8 @@ and says "analysing…".
 
 from __future__ import annotations
 
+import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks references to None)
+
 from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal

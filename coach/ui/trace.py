@@ -6,6 +6,8 @@ launches ``coach live`` can compare them with its own. Off unless the variable i
 
 from __future__ import annotations
 
+import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks references to None)
+
 import json
 import os
 import threading

@@ -6,6 +6,8 @@ counts and a warning mark, banners start with an icon and say what to do.
 
 from __future__ import annotations
 
+import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks references to None)
+
 import html
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
@@ -184,8 +186,12 @@ class MoodView(QWidget):
 
     def show_state(self, state: PanelState) -> None:
         word, trend, key = mood_words(state.anger, state.anger_trend)
-        self.text.setText(f"Customer mood: {word} ({state.anger:.0%} anger)  {trend}")
-        self.text.setStyleSheet(f"color: {PAINT[self.theme][key]};")
+        text = f"Customer mood: {word} ({state.anger:.0%} anger)  {trend}"
+        if text != self.text.text():
+            self.text.setText(text)
+        if self.text.property("mood") != key:  # the colour comes from the theme's QLabel#mood[mood=...] rule
+            self.text.setProperty("mood", key)
+            _repolish(self.text)
         self.line.set_points(state.mood_history, state.t)
 
 
