@@ -33,6 +33,21 @@ def ensure_display(headless: bool = False) -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
+def quit_on_signals(app: QApplication) -> QTimer:
+    """Ctrl-C or SIGTERM closes the window cleanly (the call log is flushed and closed as usual).
+
+    Python runs signal handlers only between bytecodes; a short idle timer gives it the chance.
+    """
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.quit())
+    wake = QTimer(app, interval=200)
+    wake.timeout.connect(lambda: None)
+    wake.start()
+    return wake
+
+
 def make_app(theme: str) -> QApplication:
     sheet = stylesheet(theme)  # a bad --theme fails before a window opens
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -95,6 +110,7 @@ def run_live(args: argparse.Namespace) -> int:
         session.run()
 
     thread = run_in_worker(bridge, work)
+    quit_on_signals(app)
     if args.quit_after_call:
         bridge.finished.connect(lambda: QTimer.singleShot(1500, app.quit))
     try:
@@ -198,6 +214,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
     window.show()
     thread = run_in_worker(bridge, work, name="coach-replay-analysis")
+    quit_on_signals(app)
     window.seek(args.at or 0.0)
     if args.speed:
         window.transport.speed.setCurrentIndex(window.transport.speed.findData(args.speed))

@@ -72,3 +72,38 @@ def make_call() -> list:
 def call_events():
     """A short hand-made call: start step, manager request, insult, warning, threat."""
     return make_call()
+
+
+@pytest.fixture
+def pulse_null_sink(tmp_path):
+    """A private PulseAudio server with a null sink 'coach_test' (its monitor is the 'softphone output').
+
+    Yields the environment for processes that should use it.
+    """
+    import shutil
+    import subprocess
+
+    if not shutil.which("pulseaudio"):
+        pytest.skip("pulseaudio is not installed (apt-get install pulseaudio pulseaudio-utils)")
+    runtime = tmp_path / "pulse-runtime"
+    runtime.mkdir()
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), PULSE_RUNTIME_PATH=str(runtime / "pulse"))
+    server = subprocess.Popen(
+        ["pulseaudio", "-n", "-v", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit", "--log-target=stderr",
+         "-L", "module-native-protocol-unix", "-L", "module-null-sink sink_name=coach_test", "-L", "module-always-sink"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    for line in server.stderr:  # wait for the server's own word that it is up
+        if "daemon startup complete" in line.lower():
+            break
+    import threading
+
+    threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()  # keep draining its log
+    ok = subprocess.run(["pactl", "info"], env=env, capture_output=True, text=True)
+    if ok.returncode != 0:
+        server.kill()
+        pytest.skip(f"PulseAudio did not start: {ok.stderr.strip()}")
+    subprocess.run(["pactl", "set-default-source", "coach_test.monitor"], env=env, check=True)
+    yield env
+    server.terminate()
+    server.wait(timeout=10)
