@@ -1,0 +1,144 @@
+"""``coach playbook check|test|graph|schema`` as a team lead runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from coach.cli import main
+from coach.paths import DEFAULT_PLAYBOOK, PLAYBOOKS_DIR
+from coach.playbook.commands import schema_text
+
+SCENARIOS = sorted((PLAYBOOKS_DIR / "scenarios").glob("*.yaml"))
+BROKEN = """\
+name: broken
+start: lisen
+steps:
+  - id: listen
+    title: Listen
+transitions:
+  - from: listen
+    to: vnet
+    when: {cue: supervisor_requst}
+"""
+
+
+def test_check_valid_file(capsys):
+    assert main(["playbook", "check", str(DEFAULT_PLAYBOOK)]) == 0
+    assert "ok (" in capsys.readouterr().out
+
+
+def test_check_prints_every_error_and_exits_1(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    assert main(["playbook", "check", str(DEFAULT_PLAYBOOK), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:9:17: unknown cue 'supervisor_requst'; did you mean 'supervisor_request'?" in err
+    assert "Traceback" not in err
+
+
+def test_check_reports_graph_errors_after_schema_is_fixed(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN.replace("supervisor_requst", "supervisor_request"))
+    assert main(["playbook", "check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:2:8: unknown start step 'lisen'; did you mean 'listen'?" in err
+    assert f"{bad}:8:9: unknown target step 'vnet'" in err
+    assert "3 problems" in err
+
+
+def test_schema_file_is_up_to_date():
+    committed = (PLAYBOOKS_DIR / "playbook.schema.json").read_text(encoding="utf-8")
+    assert committed == schema_text(), "run: coach playbook schema -o playbooks/playbook.schema.json"
+
+
+def test_default_playbook_has_the_schema_modeline():
+    assert DEFAULT_PLAYBOOK.read_text().startswith("# yaml-language-server: $schema=playbook.schema.json")
+
+
+def test_schema_accepts_the_default_playbook_and_flags_a_typo(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    schema = json.loads(schema_text())
+    data = yaml.load(DEFAULT_PLAYBOOK.read_text(), Loader=__import__("coach.playbook.yamlsource", fromlist=["x"]).StrictBoolLoader)
+    jsonschema.validate(data, schema)
+    data["transitions"][0]["when"] = {"cue": "supervisor_requst"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_schema_command_writes_a_file(tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert main(["playbook", "schema", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["title"] == "coach playbook"
+
+
+def test_graph_dot_and_svg(tmp_path):
+    dot = tmp_path / "pb.dot"
+    assert main(["playbook", "graph", str(DEFAULT_PLAYBOOK), "-o", str(dot)]) == 0
+    text = dot.read_text()
+    assert text.startswith("digraph playbook {")
+    assert '"vent" -> "summarize"' in text and '"draw_the_line"' in text
+    if shutil.which("dot"):
+        svg = tmp_path / "pb.svg"
+        assert main(["playbook", "graph", str(DEFAULT_PLAYBOOK), "-o", str(svg)]) == 0
+        assert "<svg" in svg.read_text()
+
+
+def test_graph_without_dot_is_one_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert main(["playbook", "graph", str(DEFAULT_PLAYBOOK), "-o", str(tmp_path / "pb.png")]) != 0
+    err = capsys.readouterr().err
+    assert "Graphviz 'dot' program is not installed" in err and len(err.strip().splitlines()) == 1
+
+
+def test_graph_of_an_invalid_playbook_fails_with_positions(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    assert main(["playbook", "graph", str(bad), "-o", str(tmp_path / "x.dot")]) == 1
+    assert f"{bad}:9:17:" in capsys.readouterr().err
+
+
+def test_test_command_fails_with_a_readable_diff(tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: expects the wrong thing\n"
+        "events:\n"
+        "  - {t: 3, speaker: customer, text: I want your manager, anger: 0.3, cues: [supervisor_request]}\n"
+        "expect:\n"
+        "  steps: [listen, draw_the_line]\n"
+        "  never: [delegate_up]\n"
+    )
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(scenario)]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL {scenario}" in out
+    assert "expected 'draw_the_line' after 'listen', never reached" in out
+    assert "'delegate_up' must never appear, but it did at 00:03" in out
+    assert "+ 00:00  listen" in out and "! 00:03  delegate_up" in out
+    assert "0 of 1 scenario passed" in out
+
+
+def test_test_command_rejects_unknown_steps_in_a_scenario(tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: typo\nevents:\n  - {t: 1, action: hold}\nexpect:\n  never: [draw_the_lin]\n")
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(scenario)]) == 1
+    out = capsys.readouterr().out
+    assert f"{scenario}:5:11: the playbook has no step 'draw_the_lin'; did you mean 'draw_the_line'?" in out
+
+
+def test_explicit_signal_scenarios_pass(capsys):
+    explicit = [p for p in SCENARIOS if "anger:" in p.read_text()]
+    assert len(explicit) >= 3
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), *map(str, explicit)]) == 0, capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_every_shipped_scenario_passes_with_the_real_classifier(capsys):
+    assert len(SCENARIOS) >= 6
+    rc = main(["playbook", "test", str(DEFAULT_PLAYBOOK), *map(str, SCENARIOS)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert f"{len(SCENARIOS)} of {len(SCENARIOS)} scenarios passed" in out
