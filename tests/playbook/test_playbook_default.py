@@ -1,0 +1,116 @@
+"""The default playbook keeps the doctrine, from every step (explicit signals, no classifier)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.events import AgentAction, StepChanged, Tick
+from coach.paths import DEFAULT_PLAYBOOK
+from coach.playbook import Engine, load_playbook
+
+from playbook_helpers import Call, steps
+
+PB = load_playbook(DEFAULT_PLAYBOOK)
+LIVE_STEPS = sorted(s for s, step in PB.steps.items() if not step.final)
+
+
+def engine_in(step: str) -> Engine:
+    engine = Engine(PB)
+    engine.start(0.0)
+    if step != PB.start:
+        engine.handle(AgentAction(1.0, "override", step))
+    assert engine.current_step == step
+    return engine
+
+
+def test_doctrine_steps_exist():
+    for step in ("listen", "vent", "summarize", "define_problem", "ask_solution", "promise", "follow_up",
+                 "time_out", "on_hold", "delegate_up", "warn_abuse", "draw_the_line"):
+        assert step in PB.steps, step
+    assert PB.steps["draw_the_line"].final and PB.steps["follow_up"].final
+
+
+@pytest.mark.parametrize("step", LIVE_STEPS)
+def test_a_threat_draws_the_line_at_once_from_every_step(step):
+    engine = engine_in(step)
+    out = engine.handle(Call().say(5, "I know where you live", anger=0.9, abuse="threat"))
+    (change,) = [e for e in out if isinstance(e, StepChanged)]
+    assert change.step == "draw_the_line"
+    assert "threat" in change.reason
+
+
+@pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s != "warn_abuse"])
+def test_an_insult_gets_a_warning_then_the_line_from_every_step(step):
+    engine = engine_in(step)
+    call = Call()
+    assert steps(engine.handle(call.say(5, "you idiot", anger=0.9, abuse="insult"))) == ["warn_abuse"]
+    assert steps(engine.handle(call.say(9, "you moron", anger=0.9, abuse="insult"))) == ["draw_the_line"]
+
+
+def test_insults_after_the_warning_wore_off_still_draw_the_line():
+    engine = engine_in("listen")
+    call = Call()
+    engine.handle(call.say(5, "you idiot", anger=0.9, abuse="insult"))
+    for t in range(6, 60):
+        engine.handle(call.tick(t))
+    assert engine.current_step != "warn_abuse"
+    assert steps(engine.handle(call.say(61, "useless moron", anger=0.9, abuse="insult"))) == ["draw_the_line"]
+
+
+@pytest.mark.parametrize("step", LIVE_STEPS)
+def test_swearing_at_the_situation_never_leads_to_the_warning(step):
+    engine = engine_in(step)
+    call = Call()
+    out = []
+    for i in range(6):
+        out += engine.handle(call.say(5 + 6 * i, "this damn thing is broken again", anger=0.7, abuse="profanity"))
+        out += engine.handle(call.tick(8 + 6 * i))
+    assert not {"warn_abuse", "draw_the_line"} & set(steps(out)), steps(out)
+
+
+@pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s != "delegate_up"])
+def test_asking_for_a_supervisor_delegates_up_from_every_step(step):
+    engine = engine_in(step)
+    out = engine.handle(Call().say(5, "get me your manager", anger=0.5, cues=("supervisor_request",)))
+    assert steps(out) == ["delegate_up"]
+
+
+def test_persistent_anger_time_out_asks_permission_and_checks_back_within_30_seconds():
+    engine = engine_in("define_problem")
+    call = Call()
+    out = []
+    for t in range(2, 60, 2):
+        out += engine.handle(call.say(t, "still furious", anger=0.9))
+    assert "time_out" in steps(out)
+    assert any("permission" in line for line in PB.steps["time_out"].do)
+    out = engine.handle(AgentAction(61, "hold"))
+    assert steps(out) == ["on_hold"]
+    timers = [e for e in out if e.type == "timer_started"]
+    assert timers and timers[0].seconds <= 30
+    out = []
+    for k in range(1, 31 * 4 + 1):
+        out += engine.handle(Tick(61 + k * 0.25))
+    assert "check_back" in steps(out)
+
+
+def test_a_rant_is_vented_then_summarized_by_name():
+    engine = engine_in("listen")
+    call = Call(name="Dana")
+    out = []
+    for t in (5, 10, 15, 20):
+        out += engine.handle(call.say(t, "and another thing", anger=0.8))
+    out += engine.handle(call.say(26, "so what I hear is", speaker="agent", cues=("summary",)))
+    assert steps(out) == ["vent", "summarize"]
+    summary = [e for e in out if isinstance(e, StepChanged)][-1]
+    assert any("Dana" in phrase for phrase in summary.say)
+
+
+def test_you_dont_understand_is_met_by_summarizing():
+    engine = engine_in("define_problem")
+    out = engine.handle(Call().say(5, "you don't seem to understand", anger=0.3, cues=("not_understood",)))
+    assert steps(out) == ["summarize"]
+
+
+def test_every_step_tells_the_agent_something():
+    for step in PB.steps.values():
+        assert step.title and (step.say or step.do), step.id
