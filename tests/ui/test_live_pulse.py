@@ -37,6 +37,7 @@ def test_live_panel_coaches_a_call_from_the_softphone_monitor(pulse_null_sink, t
     watchdog = threading.Timer(300, coach.kill)  # a hung run fails the test instead of blocking CI
     watchdog.start()
     marks: list[dict] = []
+    player = None
     try:
         for line in coach.stdout:
             if not line.startswith("{"):
@@ -47,7 +48,8 @@ def test_live_panel_coaches_a_call_from_the_softphone_monitor(pulse_null_sink, t
                 player = subprocess.Popen(["paplay", "--device=coach_test", str(customer)], env=pulse_null_sink)
             if mark["what"] == "step_shown" and mark["step"] == "delegate_up":
                 break
-        player.wait(timeout=120)
+        if player is not None:
+            player.wait(timeout=120)
         coach.send_signal(signal.SIGINT)  # Ctrl-C: the panel closes cleanly
         _, err = coach.communicate(timeout=60)
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from coach.calllog import read_log
-from coach.events import AgentAction, StepChanged, Utterance
+from coach.events import AgentAction, StepChanged
 
 CALLS = Path(__file__).resolve().parents[1] / "calls"
 
@@ -49,8 +49,11 @@ def analyse_in_worker(qtbot, wav: Path):
     return recording
 
 
-def _utterance_end(recording, words: str) -> float:
-    return next(e.end for e in recording.events() if isinstance(e, Utterance) and words in e.text.lower())
+def _speech_end(wav: Path, words: str) -> float:
+    """When the customer finished saying the line containing ``words`` (the renderer's own timings)."""
+    from coach.demo import call_timings
+
+    return next(ln["end"] for ln in call_timings(wav) if ln["speaker"] == "customer" and words in ln["text"].lower())
 
 
 @pytest.mark.parametrize(
@@ -61,7 +64,7 @@ def test_replay_shows_the_step_after_the_customer_says_it(qtbot, rendered, call,
     from coach.ui.replay_window import ReplayWindow
 
     recording = analyse_in_worker(qtbot, rendered(call))
-    said_at = _utterance_end(recording, words)
+    said_at = _speech_end(rendered(call), words)
     change = next(e for e in recording.events() if isinstance(e, StepChanged) and e.step == step)
     assert change.t >= said_at
     window = ReplayWindow(recording, title=call)
