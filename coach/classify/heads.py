@@ -9,7 +9,7 @@ A shared hidden layer (128 units) feeds five heads:
 * ``abuse_type`` 3-way softmax among profanity / insult / threat, read only when offensive
 * ``cues``       one sigmoid per cue (customer and agent cues; masked by speaker at inference)
 
-About 55k parameters (~220 KB as float32 safetensors).
+About 62k parameters (~250 KB as float32 safetensors).
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ class Heads(nn.Module):
     def __init__(self, hidden: int = HIDDEN, dropout: float = 0.2):
         super().__init__()
         self.shared = nn.Sequential(nn.Linear(N_INPUTS, hidden), nn.GELU(), nn.Dropout(dropout))
-        # The lexical features also reach every head directly, so "you" + "idiot" is not lost in the mix.
-        width = hidden + N_FEATURES
+        # Every head also reads the whole input row directly (a linear probe of the sentence
+        # vector and the lexical features), beside the shared layer: labels with little data
+        # (sentiment, anger: a few thousand tweets) are not at the mercy of a layer shaped
+        # mostly by the larger abuse and cue sets, and "you" + "idiot" is not lost in the mix.
+        width = hidden + N_INPUTS
         self.sentiment = nn.Linear(width, len(SENTIMENTS))
         self.anger = nn.Linear(width, 1)
         self.offensive = nn.Linear(width, 1)
@@ -39,8 +42,7 @@ class Heads(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Logits for every head; ``x`` is ``[sentence vector | lexical | speaker]``."""
-        lex = x[:, DIM : DIM + N_FEATURES]
-        h = torch.cat([self.shared(x), lex], dim=1)
+        h = torch.cat([self.shared(x), x], dim=1)
         return {
             "sentiment": self.sentiment(h),
             "anger": self.anger(h).squeeze(-1),
