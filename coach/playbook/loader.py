@@ -79,11 +79,46 @@ def load_playbook_text(text: str, filename: str = "<string>", *, _path: Path | N
     try:
         spec = m.PlaybookSpec.model_validate(data)
     except ValidationError as exc:
-        raise PlaybookError(_sorted(_schema_errors(exc, source))) from None
+        errors = _schema_errors(exc, source)
+        raise PlaybookError(_sorted(errors + _raw_name_errors(data, source, errors))) from None
     errors = check_playbook(spec, source)
     if errors:
         raise PlaybookError(_sorted(errors))
     return build_playbook(spec, _path, text)
+
+
+def _raw_name_errors(data: dict, source: SourceMap, already: list[str]) -> list[str]:
+    """Unknown step names, found even when the schema failed (so one run shows all mistakes)."""
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return []
+    names = [s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
+    if not names:
+        return []
+    taken = {e.split(": ", 1)[0] for e in already}  # positions that already have an error
+    out = []
+
+    def check(value: Any, path: tuple, what: str, star: bool = False) -> None:
+        if not isinstance(value, str) or value in names or (star and value == "*"):
+            return
+        message = source.at(path, f"unknown {what} '{value}'" + did_you_mean(value, names))
+        if message.split(": ", 1)[0] not in taken:
+            out.append(message)
+
+    check(data.get("start"), ("start",), "start step")
+    transitions = data.get("transitions")
+    for i, t in enumerate(transitions if isinstance(transitions, list) else []):
+        if not isinstance(t, dict):
+            continue
+        check(t.get("to"), ("transitions", i, "to"), "target step")
+        for key in ("from", "except"):
+            value = t.get(key)
+            if isinstance(value, str):
+                check(value, ("transitions", i, key), "step", star=True)
+            elif isinstance(value, list):
+                for j, item in enumerate(value):
+                    check(item, ("transitions", i, key, j), "step", star=True)
+    return out
 
 
 def _sorted(errors: list[str]) -> list[str]:

@@ -36,6 +36,9 @@ def test_check_prints_every_error_and_exits_1(tmp_path, capsys):
     assert main(["playbook", "check", str(DEFAULT_PLAYBOOK), str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"{bad}:9:17: unknown cue 'supervisor_requst'; did you mean 'supervisor_request'?" in err
+    # step names are checked in the same run, even though the schema failed
+    assert f"{bad}:2:8: unknown start step 'lisen'; did you mean 'listen'?" in err
+    assert f"{bad}:8:9: unknown target step 'vnet'" in err
     assert "Traceback" not in err
 
 
