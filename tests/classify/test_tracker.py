@@ -1,0 +1,156 @@
+"""SignalTracker: anger smoothing and trend, abuse and cue events, talk time, silence, names."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from coach.classify.names import find_name
+from coach.classify.tracker import SignalTracker
+from coach.events import Partial
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import classified  # noqa: E402
+
+
+def test_one_furious_utterance_lifts_anger_at_once():
+    tr = SignalTracker()
+    s = tr.on_classified(classified("customer", 0.0, 3.0, "this is a joke", anger=0.95))
+    assert s.anger >= 0.6
+    assert s.last is not None and s.last.utterance.text == "this is a joke"
+
+
+def test_anger_falls_slower_than_it_rises():
+    tr = SignalTracker()
+    up = tr.on_classified(classified("customer", 0.0, 3.0, "furious", anger=1.0)).anger
+    down = tr.on_classified(classified("customer", 4.0, 7.0, "ok fine", anger=0.0)).anger
+    assert up - 0.0 > up - down > 0.0  # it fell, but by less than it rose
+
+
+def test_calm_speech_cools_anger_with_a_half_life_of_customer_speech():
+    tr = SignalTracker(half_life=20.0)
+    tr.on_classified(classified("customer", 0.0, 2.0, "furious", anger=1.0))
+    start = tr.anger
+    t = 2.0
+    for _ in range(4):  # 4 x 5 s = one half-life of calm speech
+        tr.on_classified(classified("customer", t, t + 5.0, "calm", anger=0.0))
+        t += 5.0
+    assert tr.anger == pytest.approx(start / 2, rel=0.01)
+
+
+def test_agent_utterances_do_not_change_anger_or_customer_sentiment():
+    tr = SignalTracker()
+    tr.on_classified(classified("customer", 0.0, 2.0, "i am annoyed", anger=0.5, sentiment="negative"))
+    before = tr.anger
+    s = tr.on_classified(classified("agent", 2.5, 6.0, "you need to calm down", anger=0.9, sentiment="positive"))
+    assert s.anger == before
+    assert s.sentiment == "negative"
+
+
+def test_trend_is_positive_while_heating_and_negative_while_calming():
+    tr = SignalTracker()
+    tr.on_classified(classified("customer", 0.0, 3.0, "hm", anger=0.1))
+    heating = tr.on_classified(classified("customer", 20.0, 23.0, "now i am angry", anger=0.9))
+    assert heating.anger_trend > 0.3
+    t = 90.0
+    for _ in range(10):
+        calming = tr.on_classified(classified("customer", t, t + 5.0, "okay thanks", anger=0.0))
+        t += 6.0
+    assert calming.anger_trend < 0.0
+    # no change at all over the last minute: flat
+    flat = tr.on_tick(t + 200.0)
+    assert flat.anger_trend == pytest.approx(0.0)
+
+
+def test_abuse_events_are_counted_by_kind_with_their_times_for_the_customer_only():
+    tr = SignalTracker()
+    tr.on_classified(classified("customer", 0.0, 2.0, "this damn router", abuse="profanity"))
+    tr.on_classified(classified("agent", 2.0, 3.0, "damn sorry", abuse="profanity"))
+    s = tr.on_classified(classified("customer", 5.0, 7.0, "you idiot", abuse="insult", abuse_score=0.8))
+    assert [(a.kind, a.t) for a in s.abuse] == [("profanity", 2.0), ("insult", 7.0)]
+    assert s.abuse[1].score == pytest.approx(0.8)
+
+
+def test_cues_of_both_speakers_are_kept_in_order_with_time_and_speaker():
+    tr = SignalTracker()
+    tr.on_classified(classified("customer", 0.0, 2.0, "get me your manager", cues=("supervisor_request",)))
+    s = tr.on_classified(classified("agent", 3.0, 5.0, "let me put you on hold", cues=("hold_request",)))
+    assert [(c.cue, c.speaker, c.t) for c in s.cues] == [("supervisor_request", "customer", 2.0), ("hold_request", "agent", 5.0)]
+
+
+def test_talk_time_speaking_and_silence():
+    tr = SignalTracker()
+    tr.on_partial(Partial("customer", 1.0, 1.5, "i want"))
+    s = tr.on_tick(1.6)
+    assert s.speaking == "customer" and s.silence == 0.0
+    s = tr.on_classified(classified("customer", 1.0, 4.0, "i want a refund"))
+    assert s.speaking is None
+    s = tr.on_classified(classified("agent", 4.5, 6.5, "sure"))
+    assert s.talk_time == {"customer": 3.0, "agent": 2.0}
+    s = tr.on_tick(10.0)
+    assert s.silence == pytest.approx(3.5)
+    assert s.last is None
+
+
+def test_empty_partials_do_not_mark_anyone_as_speaking():
+    tr = SignalTracker()
+    tr.on_partial(Partial("agent", 0.0, 0.5, "  "))
+    assert tr.on_tick(1.0).speaking is None
+
+
+def test_history_stays_bounded_on_a_long_call():
+    tr = SignalTracker(anger_window=300.0)
+    t = 0.0
+    for i in range(20000):  # ~5.5 hours of call time
+        t += 1.0
+        if i % 10 == 0:
+            tr.on_classified(classified("customer", t - 0.8, t, "words", anger=(i % 7) / 7))
+        else:
+            tr.on_tick(t)
+    s = tr.on_tick(t + 0.2)
+    assert len(tr._history) <= 320
+    assert all(when >= s.t - 300.0 for when, _ in s.anger_history)
+    assert len(s.anger_history) > 100
+
+
+def test_same_events_give_the_same_signals():
+    def run():
+        tr = SignalTracker()
+        out = [tr.on_classified(classified("customer", 0.0, 2.0, "hey", anger=0.3))]
+        out.append(tr.on_tick(5.0))
+        out.append(tr.on_classified(classified("customer", 6.0, 9.0, "what", anger=0.8, abuse="insult")))
+        return out
+
+    assert run() == run()
+
+
+def test_the_customer_name_is_taken_from_either_side_and_the_customer_wins():
+    tr = SignalTracker()
+    s = tr.on_classified(classified("agent", 0.0, 2.0, "hello am i speaking with mister jones"))
+    assert s.customer_name == "Mr Jones"
+    s = tr.on_classified(classified("customer", 2.0, 5.0, "yes my name is dana whitfield"))
+    assert s.customer_name == "Dana Whitfield"
+    s = tr.on_classified(classified("agent", 5.0, 6.0, "thank you mister smith"))
+    assert s.customer_name == "Dana Whitfield"
+
+
+@pytest.mark.parametrize(
+    "text,speaker,name",
+    [
+        ("my name is dana whitfield", "customer", "Dana Whitfield"),
+        ("hi this is dana", "customer", "Dana"),
+        ("hello this is dana calling about my bill", "customer", "Dana"),
+        ("My name is Dana, and I want a refund.", "customer", "Dana"),
+        ("am i speaking with mister jones", "agent", "Mr Jones"),
+        ("is this missus patel", "agent", "Mrs Patel"),
+        ("this is ridiculous", "customer", None),
+        ("this is the third time i call", "customer", None),
+        ("my name is not important", "customer", None),
+        ("i want to speak to your manager", "customer", None),
+        ("this is dana", "agent", None),  # the agent introducing themself is not the customer
+    ],
+)
+def test_find_name(text, speaker, name):
+    assert find_name(text, speaker) == name
