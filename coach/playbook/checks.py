@@ -62,9 +62,9 @@ def check_playbook(spec: m.PlaybookSpec, source: SourceMap) -> list[str]:
         if "*" not in t.from_:
             for j, s in enumerate(t.from_):
                 if s == t.to:
-                    errors.append(at(_item(base + ("from",), j, t.from_), f"a transition from '{s}' to itself never changes the step; remove '{s}' from 'from'."))
+                    errors.append(at(base + ("from", j), f"a transition from '{s}' to itself never changes the step; remove '{s}' from 'from'."))
                 elif s in steps and steps[s].final:
-                    errors.append(at(_item(base + ("from",), j, t.from_), f"step '{s}' is final, so no transition may leave it; remove it from 'from' or drop 'final: true' from the step."))
+                    errors.append(at(base + ("from", j), f"step '{s}' is final, so no transition may leave it; remove it from 'from' or drop 'final: true' from the step."))
         sources = {s for s in sources if s != t.to and not steps[s].final}
         if not sources:
             errors.append(at(base + ("from",), "this transition leaves no step (every step in 'from' is excluded, final or the target); name the steps it should leave."))
@@ -84,10 +84,6 @@ def check_playbook(spec: m.PlaybookSpec, source: SourceMap) -> list[str]:
         if not step.final and not edges.get(step.id):
             errors.append(at(("steps", i, "id"), f"step '{step.id}' has no way out; add a transition from it, or mark it 'final: true' if the call ends there."))
     return errors
-
-
-def _item(path: tuple, j: int, raw: list[str]) -> tuple:
-    return path + (j,)
 
 
 def _check_names(values: list[str], path: tuple, steps: dict, at, errors: list[str], *, allow_star: bool, what: str) -> None:

@@ -32,20 +32,11 @@ _NOUNS = {
 
 
 def _all_keys() -> set[str]:
+    """Every key a playbook may use (for "did you mean" on an unknown key)."""
     keys: set[str] = set()
-    seen: set[type] = set()
-
-    def walk(model: type[BaseModel]) -> None:
-        if model in seen:
-            return
-        seen.add(model)
-        for name, info in model.model_fields.items():
-            keys.add(info.alias or name)
-        for sub in vars(m).values():
-            if isinstance(sub, type) and issubclass(sub, BaseModel) and sub is not BaseModel:
-                walk(sub)
-
-    walk(m.PlaybookSpec)
+    for obj in vars(m).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == m.__name__:
+            keys.update(info.alias or name for name, info in obj.model_fields.items())
     return keys
 
 

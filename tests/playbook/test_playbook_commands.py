@@ -145,3 +145,41 @@ def test_every_shipped_scenario_passes_with_the_real_classifier(capsys):
     out = capsys.readouterr().out
     assert rc == 0, out
     assert f"{len(SCENARIOS)} of {len(SCENARIOS)} scenarios passed" in out
+
+
+def test_a_broken_scenario_is_reported_with_positions(tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: broken\n"
+        "events:\n"
+        "  - {t: 5, speaker: customer, text: hello}\n"
+        "  - {t: 2, speaker: custmer, text: hi}\n"
+        "expect: {steps: [listen]}\n"
+    )
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(scenario)]) == 1
+    out = capsys.readouterr().out
+    assert f"ERROR {scenario}" in out
+    assert f"{scenario}:4:21: unknown speaker 'custmer'; did you mean 'customer'?" in out
+
+
+def test_scenario_events_must_be_in_time_order(tmp_path):
+    from coach.errors import PlaybookError
+    from coach.playbook.scenario import load_scenario_text
+
+    with pytest.raises(PlaybookError) as info:
+        load_scenario_text("name: x\nevents:\n  - {t: 5, action: hold}\n  - {t: 2, action: back_from_hold}\nexpect: {}\n", "s.yaml")
+    assert info.value.errors[0].startswith("s.yaml:4:9: events must be in time order")
+
+
+def test_run_scenario_returns_steps_with_times_and_reasons():
+    from coach.playbook import load_playbook
+    from coach.playbook.scenario import load_scenario_text, run_scenario
+
+    scenario = load_scenario_text(
+        "name: x\nevents:\n  - {t: 3, speaker: customer, text: I will hurt you, anger: 0.9, abuse: threat}\n"
+        "expect: {steps: [listen, draw_the_line], never: [warn_abuse]}\n"
+    )
+    result = run_scenario(load_playbook(DEFAULT_PLAYBOOK), scenario)
+    assert result.passed, result.message
+    assert [(s.t, s.step) for s in result.steps] == [(0.0, "listen"), (3.0, "draw_the_line")]
+    assert "threat" in result.steps[1].reason
