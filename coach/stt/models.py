@@ -13,6 +13,7 @@ only an English model may be picked automatically for an English call.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -155,6 +156,20 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Discard what C++ code writes to file descriptor 2 meanwhile (our own message says it better)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 @functools.lru_cache(maxsize=4)
 def load_vosk_model(path: Path):
     """The loaded model (cached: a model is big, and every channel stream shares it)."""
@@ -162,7 +177,8 @@ def load_vosk_model(path: Path):
 
     vosk.SetLogLevel(-1)
     try:
-        return vosk.Model(str(undithered(Path(path))))
+        with _native_stderr_silenced():  # Kaldi logs its own ERROR line before the exception
+            return vosk.Model(str(undithered(Path(path))))
     except Exception:
         raise ModelError(f"The Vosk model in {path} cannot be loaded (damaged or incomplete); download it again.") from None
 
