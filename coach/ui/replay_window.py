@@ -47,6 +47,7 @@ class TimelineView(QWidget):
         self.setMinimumHeight(86)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMouseTracking(True)
         self.setToolTip("Customer mood over the call. ▼ step changed, ✖ abuse, ● agent action. Click to jump.")
 
     def set_data(self, duration: float, analysed: float, mood, markers) -> None:
@@ -74,6 +75,13 @@ class TimelineView(QWidget):
     def marker_near(self, x: float) -> Marker | None:
         best = min(self.markers, key=lambda m: abs(self.x_of(m.t) - x), default=None)
         return best if best is not None and abs(self.x_of(best.t) - x) <= MARKER_HIT_PX else None
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt): say what a marker is
+        x = event.position().x()
+        marker = self.marker_near(x)
+        t = marker.t if marker else self.time_at(x)
+        what = f"{marker.kind}: {marker.label}" if marker else "jump here"
+        self.setToolTip(f"{clock_text(t)}  {what}")
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt)
         x = event.position().x()
@@ -122,6 +130,14 @@ class TimelineView(QWidget):
             else:
                 p.setBrush(colour)
                 p.drawEllipse(QPointF(x, r.bottom() + 7), 3, 3)
+        p.setPen(QColor(c["text"]))
+        step = 60.0 if self.duration <= 600 else 300.0
+        minute = 0.0
+        while minute <= self.duration:
+            x = self.x_of(minute)
+            p.drawLine(QPointF(x, r.bottom() + 11), QPointF(x, r.bottom() + 13))
+            p.drawText(QRectF(x - 20, r.bottom() + 2, 40, 12), Qt.AlignmentFlag.AlignCenter, clock_text(minute))
+            minute += step
         x = self.x_of(self.position)
         p.setPen(QPen(QColor(c["cursor"]), 2))
         p.drawLine(QPointF(x, 0), QPointF(x, self.height()))

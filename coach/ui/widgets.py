@@ -101,7 +101,7 @@ class StepCard(QFrame):
         self.title.setText(step.title or step.step)
         self.say.setText("\n".join(f"Say: “{s}”" if i < len(step.say[:2]) else f"Do: {s}" for i, s in enumerate(say)))
         self.say.setVisible(bool(say))
-        self.avoid.setText("✖ Avoid: " + "; ".join(step.avoid[:2]) if step.avoid else "")
+        self.avoid.setText("✖ Avoid: " + "  ·  ".join(a.rstrip(".") for a in step.avoid[:2]) if step.avoid else "")
         self.avoid.setVisible(bool(step.avoid))
         self.why.setText(f"Why: {step.reason}" if step.reason else "")
         self.why.setVisible(bool(step.reason) and not compact)
@@ -277,8 +277,19 @@ class TranscriptView(QWidget):
         for channel, text in state.partials:
             rows.append(f"<i>{html.escape(who.get(channel, channel))}: {html.escape(text)} …</i>")
         self.browser.setHtml("<br>".join(rows) or "<i>Nothing said yet.</i>")
+        self.scroll_to_end()
+
+    def scroll_to_end(self) -> None:
         bar = self.browser.verticalScrollBar()
         bar.setValue(bar.maximum())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt): the newest line stays in view
+        super().resizeEvent(event)
+        self.scroll_to_end()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.scroll_to_end)  # with a context: dropped if the widget is gone
 
 
 class Banner(QLabel):
