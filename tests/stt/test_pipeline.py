@@ -1,0 +1,63 @@
+"""ChannelRecognizers alone: one stream per channel, events merged by time without reordering a channel."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from coach.audio.source import AudioFrame
+from coach.events import Partial, Utterance
+from coach.stt.base import Recognizer, RecognizerStream
+from coach.stt.pipeline import ChannelRecognizers
+
+
+class ScriptedStream:
+    """Returns scripted events per accept() call and records what it was fed."""
+
+    def __init__(self, channel: str, script: list[list]):
+        self.channel, self.script, self.fed = channel, list(script), []
+
+    def accept(self, samples):
+        self.fed.append(len(samples))
+        return self.script.pop(0) if self.script else []
+
+    def finish(self):
+        return [Utterance(self.channel, 9.0, 9.5, "bye")]
+
+
+class ScriptedRecognizer:
+    name = "scripted"
+    description = "events written by the test"
+
+    def __init__(self, scripts):
+        self.scripts, self.streams = scripts, {}
+
+    def stream(self, channel, start=0.0):
+        self.streams[channel] = ScriptedStream(channel, self.scripts.get(channel, []))
+        return self.streams[channel]
+
+
+def test_scripted_recognizer_meets_the_protocol():
+    recognizer = ScriptedRecognizer({})
+    assert isinstance(recognizer, Recognizer) and isinstance(recognizer.stream("agent"), RecognizerStream)
+
+
+def test_merge_by_time_keeps_each_channel_causal():
+    # the customer's final is stamped at its speech end (1.0) but comes after a partial at 1.3
+    customer = [Partial("customer", 0.2, 1.3, "my int"), Utterance("customer", 0.2, 1.0, "my internet")]
+    agent = [Partial("agent", 0.5, 1.1, "hello")]
+    pipeline = ChannelRecognizers(ScriptedRecognizer({"customer": [customer], "agent": [agent]}), ["agent", "customer"])
+    frame = AudioFrame(1.4, {"agent": np.zeros(1600, np.float32), "customer": np.zeros(1600, np.float32)})
+    events = pipeline.feed(frame)
+    assert events == [agent[0], customer[0], customer[1]]
+
+
+def test_a_frame_with_one_channel_feeds_only_that_stream():
+    recognizer = ScriptedRecognizer({})
+    pipeline = ChannelRecognizers(recognizer, ["agent", "customer"])
+    pipeline.feed(AudioFrame(0.1, {"customer": np.zeros(1600, np.float32)}))
+    assert recognizer.streams["customer"].fed == [1600] and recognizer.streams["agent"].fed == []
+
+
+def test_finish_orders_ties_by_channel():
+    pipeline = ChannelRecognizers(ScriptedRecognizer({}), ["agent", "customer"])
+    assert [e.channel for e in pipeline.finish()] == ["agent", "customer"]
