@@ -122,3 +122,22 @@ def test_an_agent_button_reaches_the_engine_and_the_call_log(qtbot, rendered, tm
     qtbot.waitUntil(lambda: controller.state.phase == "ended")
     assert controller.state.last_action.action == "summarized"
     panel.close()
+
+
+def test_replay_screenshot_renders_the_panel_at_that_moment(qtbot, rendered, tmp_path, capsys):
+    from PySide6.QtGui import QImage
+    from coach.cli import main
+    from coach.demo import call_timings
+
+    wav = rendered("threat")
+    threat_end = next(ln["end"] for ln in call_timings(wav) if "hurt you" in ln["text"])
+    out, compact = tmp_path / "panel.png", tmp_path / "compact.png"
+    assert main(["replay", str(wav), "--engine", "whisper", "--at", f"{threat_end + 3:.1f}", "--screenshot", str(out)]) == 0
+    assert main(["replay", str(wav), "--engine", "whisper", "--at", f"{threat_end + 3:.1f}", "--screenshot", str(compact),
+                 "--compact", "--theme", "light"]) == 0
+    full, small = QImage(str(out)), QImage(str(compact))
+    assert not full.isNull() and not small.isNull()
+    assert small.height() < full.height()
+    colours = {full.pixel(x, y) for x in range(0, full.width(), 7) for y in range(0, full.height(), 7)}
+    assert len(colours) > 20  # text and widgets were drawn, not an empty window
+    assert "written to" in capsys.readouterr().err
