@@ -136,7 +136,8 @@ class TimelineView(QWidget):
         while minute <= self.duration:
             x = self.x_of(minute)
             p.drawLine(QPointF(x, r.bottom() + 11), QPointF(x, r.bottom() + 13))
-            p.drawText(QRectF(x - 20, r.bottom() + 2, 40, 12), Qt.AlignmentFlag.AlignCenter, clock_text(minute))
+            left = min(max(x - 20, 0.0), self.width() - 40.0)  # keep the first and last labels inside
+            p.drawText(QRectF(left, r.bottom() + 2, 40, 12), Qt.AlignmentFlag.AlignCenter, clock_text(minute))
             minute += step
         x = self.x_of(self.position)
         p.setPen(QPen(QColor(c["cursor"]), 2))
