@@ -213,6 +213,7 @@ class ReplayWindow(QWidget):
         self.timeline.seek.connect(self.seek)
         self._hint: tuple[int, PanelState] | None = None
         self._markers_seen = -1
+        self._audio_waiting = False
         self._timer = QTimer(self, interval=FRAME_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
@@ -264,6 +265,9 @@ class ReplayWindow(QWidget):
             pos = analysed
         elif self.recording.finished.is_set() and pos >= self.duration and self.clock.playing:
             self.set_playing(False)
+        if self.player is not None and self.clock.playing and waiting != self._audio_waiting:
+            self.player.pause() if waiting else self.player.play(pos)  # the sound waits with the display
+        self._audio_waiting = waiting
         self._hint = self.recording.state_at(pos, self._hint)
         state = self._hint[1]
         if waiting:

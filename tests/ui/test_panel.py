@@ -146,3 +146,17 @@ def test_light_theme_loads(qtbot):
 
     with pytest.raises(CoachError, match="--theme dark or --theme light"):
         stylesheet("blue")
+
+
+def test_on_wayland_the_panel_says_once_how_to_stay_on_top(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("COACH_CONFIG_DIR", str(tmp_path))
+    import coach.ui.panel as panel_module
+
+    monkeypatch.setattr(panel_module, "is_wayland", lambda: True)
+    panel = panel_module.CoachPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.wayland_banner.isVisible()
+    assert "QT_QPA_PLATFORM=xcb" in panel.wayland_banner.text()
+    panel.show_state(PanelState(t=5.0))
+    assert panel.wayland_banner.isVisible()  # it stays (said once, not repeated or flashed)
