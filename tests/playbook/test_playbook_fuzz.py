@@ -102,3 +102,60 @@ def test_mutations_of_the_default_playbook(text):
 
 def test_the_unmutated_default_loads():
     assert isinstance(load_playbook_text("\n".join(DEFAULT_LINES) + "\n", "fuzz.yaml"), Playbook)
+
+
+# ------------------------------------------------------------------ the engine on random calls
+
+from coach.events import ABUSE_KINDS, AGENT_CUES, CUSTOMER_CUES, AgentAction, StepChanged, Tick  # noqa: E402
+from coach.playbook import Engine, load_playbook  # noqa: E402
+
+from playbook_helpers import Call  # noqa: E402
+
+DEFAULT = load_playbook(DEFAULT_PLAYBOOK)
+
+event_specs = st.lists(
+    st.tuples(
+        st.floats(0.05, 20, allow_nan=False),
+        st.sampled_from(["say", "say", "tick", "tick", "tick", "action"]),
+        st.floats(0, 1, allow_nan=False),
+        st.sampled_from(ABUSE_KINDS),
+        st.lists(st.sampled_from(CUSTOMER_CUES + AGENT_CUES), max_size=2),
+        st.sampled_from(["summarized", "hold", "back_from_hold", "escalated", "warned", "dismiss", "override"]),
+        st.sampled_from(sorted(DEFAULT.steps) + ["nowhere"]),
+    ),
+    max_size=80,
+)
+
+
+def play(specs) -> list:
+    call = Call(name="Ann")
+    engine = Engine(DEFAULT)
+    out = engine.start(0.0)
+    t = 0.0
+    for gap, kind, anger, abuse, cues, action, step in specs:
+        t += gap
+        if kind == "say":
+            speaker = "agent" if any(c in AGENT_CUES for c in cues) else "customer"
+            event = call.say(t, "words", speaker=speaker, anger=anger, abuse=None if abuse == "none" else abuse,
+                             cues=tuple(c for c in cues if (c in AGENT_CUES) == (speaker == "agent")))
+        elif kind == "tick":
+            event = Tick(t)
+        else:
+            event = AgentAction(t, action, step if action == "override" else None)
+        before = engine.current_step
+        result = engine.handle(event)
+        changes = [e for e in result if isinstance(e, StepChanged)]
+        assert len(changes) <= 1, "at most one step change per event"
+        assert engine.current_step in DEFAULT.steps
+        if DEFAULT.steps[before].final and changes:
+            assert changes[0].transition == "override", "only the agent leaves a final step"
+        for change in changes:
+            assert change.reason and change.previous == before and change.t == t
+        out += result
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_specs)
+def test_engine_on_random_calls_is_well_behaved_and_deterministic(specs):
+    assert play(specs) == play(specs)
