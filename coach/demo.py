@@ -81,11 +81,12 @@ def _need(tool: str) -> str:
     return found
 
 
-def _speak(line: Line, workdir: Path, index: int, sample_rate: int) -> np.ndarray:
+def _speak(line: Line, workdir: Path, index: int, sample_rate: int, voices: dict | None = None) -> np.ndarray:
     """One line as float32 mono at ``sample_rate``, trimmed to its audible speech."""
     import soundfile as sf
 
-    voice, wpm, amp = VOICES.get((line.speaker, line.style), VOICES[(line.speaker or "agent", "")])
+    voices = voices or VOICES
+    voice, wpm, amp = voices.get((line.speaker, line.style), voices[(line.speaker or "agent", "")])
     raw = workdir / f"{index:04d}-raw.wav"
     out = workdir / f"{index:04d}.wav"
     subprocess.run(
@@ -119,8 +120,11 @@ def render_call(
     *,
     sample_rate: int = 16000,
     seed: int = 0,
+    voices: dict | None = None,
 ) -> list[dict]:
     """Render a call script to a stereo WAV (ch0 agent, ch1 customer); returns the line timings.
+
+    ``voices`` replaces ``VOICES`` (e.g. Korean voices for the Vosk benchmark).
 
     Each entry is ``{"speaker", "text", "start", "end"}`` in call-time seconds of the
     audible speech. The same list is written to ``out_wav + ".json"``.
@@ -148,7 +152,7 @@ def render_call(
                 # A turn change leaves a gap a listener notices; the same speaker goes on sooner.
                 gap = rng.uniform(0.6, 1.0) if line.speaker != previous else rng.uniform(0.35, 0.55)
                 cursor += int(gap * sample_rate)
-            speech = _speak(line, Path(tmp), index, sample_rate)
+            speech = _speak(line, Path(tmp), index, sample_rate, voices)
             channel = SPEAKERS.index(line.speaker)
             pieces.append((channel, cursor, speech))
             timings.append(

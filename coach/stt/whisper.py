@@ -128,6 +128,8 @@ class WhisperStream:
         self._last_partial_at = 0
         self._last_partial_text = ""
         self._endpoint = int(round(self.r.endpoint_silence * SR))
+        self._post_roll = int(self.POST_ROLL * SR)
+        self._speculative: tuple[int, str] | None = None  # (speech end sample, text) decoded in the silence
 
     def _t(self, sample: int) -> float:
         return self.start + sample / SR
@@ -160,6 +162,7 @@ class WhisperStream:
                 self._silence = 0
                 self._last_partial_at = begin
                 self._last_partial_text = ""
+                self._speculative = None
             return []
         if p < self.OFF:
             self._silence += end - begin
@@ -168,7 +171,12 @@ class WhisperStream:
             self._last_speech = end
         if self._silence >= self._endpoint or end - self._seg_start >= self.MAX_SEGMENT * SR:
             return self._close()
-        if self.r.partials and end - self._last_partial_at >= self.r.partial_every * SR:
+        stale = self._speculative is None or self._speculative[0] != self._last_speech
+        if self.r.partials and self._silence and stale and end >= self._last_speech + self._post_roll:
+            return self._speculate()
+        # A partial only while speech goes on: in the silence that may end the utterance the
+        # text would not change, and a decode there would delay the final behind it.
+        if self.r.partials and self._silence == 0 and end - self._last_partial_at >= self.r.partial_every * SR:
             self._last_partial_at = end
             if end - self._seg_start >= 0.5 * SR:
                 text = self.r.decode(self._slice(self._seg_start - int(self.PRE_ROLL * SR), end))
@@ -183,11 +191,36 @@ class WhisperStream:
         self._silence = 0
         if begin is None or speech_end - begin < self.MIN_SPEECH * SR:
             return []
-        audio = self._slice(begin - int(self.PRE_ROLL * SR), speech_end + int(self.POST_ROLL * SR))
-        text = self.r.decode(audio)
+        spec, self._speculative = self._speculative, None
+        if spec is not None and spec[0] == speech_end:
+            text = spec[1]  # decoded during the silence, from exactly the same audio
+        else:
+            text = self.r.decode(self._final_audio(begin, speech_end))
         if not text:
             return []
         return [Utterance(self.channel, round(self._t(begin), 3), round(self._t(speech_end), 3), text)]
+
+    def _final_audio(self, begin: int, speech_end: int) -> np.ndarray:
+        return self._slice(begin - int(self.PRE_ROLL * SR), speech_end + self._post_roll)
+
+    def _speculate(self) -> list[Partial | Utterance]:
+        """Decode the segment as soon as its post-roll is in, while waiting out the endpoint.
+
+        If no speech follows, the final reuses this text (same audio, same text), so the
+        final comes ``endpoint_silence`` after the speech instead of that plus a decode.
+        Only in the live configuration (partials on); the text is shown as a partial when
+        the partial cadence allows.
+        """
+        begin, speech_end = self._seg_start, self._last_speech
+        if begin is None or speech_end - begin < self.MIN_SPEECH * SR:
+            return []
+        text = self.r.decode(self._final_audio(begin, speech_end))
+        self._speculative = (speech_end, text)
+        if text and text != self._last_partial_text and self._vad_pos - self._last_partial_at >= self.r.partial_every * SR:
+            self._last_partial_at = self._vad_pos
+            self._last_partial_text = text
+            return [Partial(self.channel, round(self._t(begin), 3), round(self._t(self._vad_pos), 3), text)]
+        return []
 
     def finish(self) -> list[Partial | Utterance]:
         tail = (-self._n) % CHUNK

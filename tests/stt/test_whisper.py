@@ -135,3 +135,12 @@ def test_a_segment_is_cut_before_whisper_s_30_second_window(whisper, sentences_a
     events = run_stream(stream, glued, 16000)
     assert len(events) >= 2
     assert all(e.end - e.start <= WhisperStream.MAX_SEGMENT + 0.05 for e in events)
+
+
+@pytest.mark.slow
+def test_live_configuration_gives_the_same_finals_as_finals_only(whisper, sentences_audio):
+    """Partials and the decode made while waiting out the endpoint never change a final."""
+    audio = sentences_audio["customer"][: 16000 * 28]
+    live = [e for e in run_stream(whisper.stream("customer"), audio, 1600) if isinstance(e, Utterance)]
+    finals_only = run_stream(WhisperRecognizer(partials=False).stream("customer"), audio, 1600)
+    assert live == finals_only and len(live) >= 3
