@@ -136,7 +136,11 @@ def _trace_live(trace: Trace, app: QApplication, panel: Any, controller: Any, br
     trace.mark("shown", exposed=panel.isVisible())
     stalls = GuiStallMeter(parent=panel)
     stalls.start()
-    bridge.ready.connect(lambda _s: trace.mark("ready"))
+    def ready(_session: Any) -> None:
+        trace.mark("ready", max_gap_while_loading_ms=stalls.max_gap_ms)
+        stalls.mark()
+
+    bridge.ready.connect(ready)
 
     def emitted(event: Any) -> None:  # worker thread: when the session produced the step
         if isinstance(event, StepChanged):
@@ -149,7 +153,8 @@ def _trace_live(trace: Trace, app: QApplication, panel: Any, controller: Any, br
 
     def ended(event: Any) -> None:
         if isinstance(event, CallEnded):
-            trace.mark("gui_stalls", max_gap_ms=stalls.max_gap_ms, ticks=stalls.ticks)
+            trace.mark("gui_stalls", max_gap_ms=stalls.max_gap_ms, worst_at=stalls.worst_at,
+                       max_gap_during_call_ms=stalls.max_gap_since_mark_ms, ticks=stalls.ticks)
 
     bridge.event.connect(ended)
     controller.step_shown.connect(shown)

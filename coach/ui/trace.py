@@ -50,6 +50,8 @@ class GuiStallMeter(QObject):
         super().__init__(parent)
         self.interval_ms = interval_ms
         self.max_gap_ms = 0.0
+        self.max_gap_since_mark_ms = 0.0  # since ``mark()`` (e.g. once the models are loaded)
+        self.worst_at = 0.0  # monotonic time of the worst gap's end
         self.ticks = 0
         self._clock = QElapsedTimer()
         self._timer = QTimer(self, interval=interval_ms)
@@ -63,5 +65,11 @@ class GuiStallMeter(QObject):
         gap = self._clock.nsecsElapsed() / 1e6
         self._clock.restart()
         self.ticks += 1
-        if self.ticks > 1 and gap > self.max_gap_ms:
-            self.max_gap_ms = gap
+        if self.ticks > 1:
+            if gap > self.max_gap_ms:
+                self.max_gap_ms = gap
+                self.worst_at = time.monotonic()
+            self.max_gap_since_mark_ms = max(self.max_gap_since_mark_ms, gap)
+
+    def mark(self) -> None:
+        self.max_gap_since_mark_ms = 0.0
