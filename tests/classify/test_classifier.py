@@ -1,0 +1,212 @@
+"""The real classifier on clear examples of every label, its held-out corpus scores, and bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.classify.evaluate import evaluate_corpus
+from coach.events import AGENT_CUES, CUSTOMER_CUES, Classification
+
+pytestmark = pytest.mark.slow  # loads the real encoder (a few seconds, once per session)
+
+# Written for these tests (not corpus lines): clear positives and clear negatives per label.
+CUE_EXAMPLES = {
+    "supervisor_request": (
+        ["i want to talk to your supervisor", "put your manager on the phone right now", "can i speak to someone above you"],
+        ["my manager told me to call you about the invoice", "i want to change my address"],
+    ),
+    "not_understood": (
+        ["sorry i don't understand what you mean", "i'm confused can you explain that again"],
+        ["i understand thank you", "my internet is down again"],
+    ),
+    "repeat_contact": (
+        ["this is the third time i'm calling about this", "i already called yesterday and last week about the same thing"],
+        ["i want to order a new phone", "can you tell me my balance"],
+    ),
+    "churn_threat": (
+        ["i'm going to cancel my account and switch to another provider", "i'll take my business elsewhere"],
+        ["i want to upgrade my plan", "can you cancel the duplicate charge"],
+    ),
+    "gratitude": (
+        ["thank you so much you've been really helpful", "thanks that's great i appreciate it"],
+        ["this is useless", "my bill is wrong"],
+    ),
+    "hold_consent": (
+        ["sure i can hold", "yes that's fine i'll wait on the line"],
+        ["my order never arrived", "what is the delivery date"],
+    ),
+}
+AGENT_EXAMPLES = {
+    "summary": (
+        ["so just to make sure i understand your internet drops every evening and you've restarted the router"],
+        ["let me check that for you"],
+    ),
+    "apology": (
+        ["i'm really sorry about this experience", "i apologize for the trouble this has caused"],
+        ["your account number please", "the payment went through"],
+    ),
+    "hold_request": (
+        ["may i place you on a brief hold while i check", "can you hold for two minutes please"],
+        ["thank you for holding", "your refund is on its way"],
+    ),
+    "escalation_offer": (
+        ["i can transfer you to my supervisor if you'd like", "would you like me to escalate this to a manager"],
+        ["let me check your bill", "is there anything else"],
+    ),
+    "warning": (
+        ["if you keep swearing at me i will have to end this call", "please stop the insults or i will disconnect"],
+        ["your card will arrive in five days", "thanks for your patience"],
+    ),
+    "promise": (
+        ["i will call you back by five pm tomorrow", "you'll have the refund within three business days"],
+        ["can you spell your last name", "let me look into your account"],
+    ),
+}
+
+
+def test_customer_cues_fire_on_clear_positives_and_not_on_negatives(classifier):
+    for cue, (positives, negatives) in CUE_EXAMPLES.items():
+        for text in positives:
+            assert cue in classifier.classify(text, "customer").cues, (cue, text)
+        for text in negatives:
+            assert cue not in classifier.classify(text, "customer").cues, (cue, text)
+
+
+def test_agent_cues_fire_on_clear_positives_and_not_on_negatives(classifier):
+    for cue, (positives, negatives) in AGENT_EXAMPLES.items():
+        for text in positives:
+            assert cue in classifier.classify(text, "agent").cues, (cue, text)
+        for text in negatives:
+            assert cue not in classifier.classify(text, "agent").cues, (cue, text)
+
+
+# Known weakness, kept visible: a mean-pooled sentence vector reads negated phrases much
+# like the phrase itself ("first time calling" sounds like a repeat call).
+@pytest.mark.xfail(reason="negation is weak in frozen mean-pooled sentence vectors", strict=False)
+@pytest.mark.parametrize(
+    "text,speaker,cue",
+    [
+        ("this is my first time calling", "customer", "repeat_contact"),
+        ("no don't put me on hold again", "customer", "hold_consent"),
+        ("i don't know when that will be fixed", "agent", "promise"),
+    ],
+)
+def test_negated_cue_phrases_do_not_fire(classifier, text, speaker, cue):
+    assert cue not in classifier.classify(text, speaker).cues
+
+
+def test_cues_belong_to_the_speaker(classifier):
+    assert set(classifier.classify("i apologize for the trouble", "customer").cues) <= set(CUSTOMER_CUES)
+    assert set(classifier.classify("i want to talk to your supervisor", "agent").cues) <= set(AGENT_CUES)
+
+
+@pytest.mark.parametrize(
+    "text,label",
+    [
+        ("thank you so much this is wonderful service", "positive"),
+        ("great that fixed it i'm really happy", "positive"),
+        ("this is terrible nothing works and i'm fed up", "negative"),
+        ("i'm very disappointed with how this was handled", "negative"),
+        ("my account number is four five six seven", "neutral"),
+        ("i'm calling about the bill for march", "neutral"),
+    ],
+)
+def test_sentiment(classifier, text, label):
+    c = classifier.classify(text)
+    assert c.sentiment == label
+    assert abs(sum(c.sentiment_scores.values()) - 1.0) < 1e-3
+
+
+def test_anger_ranks_furious_above_annoyed_above_calm(classifier):
+    def anger(texts):
+        return [c.anger for c in classifier.classify_many(texts)]
+
+    calm = anger(["could you tell me when my package arrives", "i'd like to update my email address"])
+    annoyed = anger(["i'm a bit annoyed that this happened", "the package is late again and i am getting annoyed"])
+    furious = anger(["this is unacceptable i am furious", "this is absolutely outrageous i am sick and tired of your lies fix it now"])
+    assert max(calm) < 0.3 < min(annoyed)
+    assert min(furious) > 0.6
+    assert sum(calm) < sum(annoyed) < sum(furious)
+
+
+@pytest.mark.parametrize(
+    "text,label",
+    [
+        ("this damn router keeps dropping", "profanity"),
+        ("what the hell is going on with my bill", "profanity"),
+        ("you are a useless idiot", "insult"),
+        ("your staff are a bunch of incompetent morons", "insult"),
+        ("i know where your office is and someone is going to get hurt", "threat"),
+        ("i'm going to come down there and break your face", "threat"),
+        ("i want to cancel my order", "none"),
+        ("this situation is frustrating but i know it's not your fault", "none"),
+        ("i killed it at the gym today so i'm in a good mood", "none"),
+    ],
+)
+def test_abuse(classifier, text, label):
+    c = classifier.classify(text)
+    assert c.abuse == label, (text, c.to_json())
+    assert 0.0 <= c.abuse_score <= 1.0
+
+
+def test_recognizer_style_text_reads_like_written_text(classifier):
+    written = classifier.classify("I want to speak to your SUPERVISOR, now!!!")
+    spoken = classifier.classify("i want to speak to your supervisor now")
+    assert written.cues == spoken.cues == ("supervisor_request",)
+    assert written.sentiment == spoken.sentiment
+
+
+def test_classify_many_matches_classify(classifier):
+    texts = ["thanks a lot", "you idiot", "", "put me through to a manager"]
+    batch = classifier.classify_many(texts)
+    for text, one in zip(texts, batch):
+        single = classifier.classify(text)
+        assert (one.sentiment, one.abuse, one.cues) == (single.sentiment, single.abuse, single.cues)
+        assert one.anger == pytest.approx(single.anger, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "!!!???", "x" * 50_000, "word " * 20_000, "\x00\x01\x02\ufffd\udcff junk", "我要和你的经理谈谈",
+     "je veux parler à votre responsable", "🙂🙂🙂"],
+)
+def test_bad_input_gets_a_valid_answer(classifier, text):
+    c = classifier.classify(text)
+    assert isinstance(c, Classification)
+    assert c.sentiment in ("negative", "neutral", "positive")
+    assert 0.0 <= c.anger <= 1.0
+    assert c.abuse in ("none", "profanity", "insult", "threat")
+    assert c.text == text
+
+
+def test_empty_text_is_neutral_and_calm(classifier):
+    c = classifier.classify("  ...  ")
+    assert (c.sentiment, c.anger, c.abuse, c.cues) == ("neutral", 0.0, "none", ())
+
+
+def test_unknown_speaker_is_refused(classifier):
+    with pytest.raises(ValueError):
+        classifier.classify("hello", "robot")
+
+
+# Thresholds set from measurement (weights of 2026-11-23: corpus test split, 386 lines,
+# 193 hand-written) with a margin below what the shipped model scores.
+def test_held_out_corpus_split_scores(classifier):
+    m = evaluate_corpus(classifier)
+    assert m["n"] >= 300
+    assert m["sentiment_macro_recall"] >= 0.80
+    assert m["anger_mae"] <= 0.14
+    assert m["offensive_macro_f1"] >= 0.88
+    assert m["abuse_4way_macro_f1"] >= 0.82
+    f1 = [c["f1"] for c in m["cues"].values()]
+    assert len(f1) == 14
+    assert sum(f1) / len(f1) >= 0.78
+    assert min(f1) >= 0.4
+
+
+def test_held_out_hand_written_lines_score(classifier):
+    m = evaluate_corpus(classifier, origin="handwritten")
+    assert m["n"] >= 150
+    assert m["sentiment_macro_recall"] >= 0.75
+    assert m["offensive_macro_f1"] >= 0.85
+    assert m["abuse_4way_macro_f1"] >= 0.78
