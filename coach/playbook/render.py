@@ -13,6 +13,7 @@ from coach.playbook.suggest import did_you_mean
 
 PLACEHOLDERS = ("name",)
 _FIELD = re.compile(r"\{([^{}]*)\}")
+_GONE = "\x00"  # marks where an unknown name was, while the sentence is tidied around it
 
 
 def placeholder_problems(text: str) -> list[str]:
@@ -37,12 +38,17 @@ def render(text: str, name: str | None) -> str:
     name = (name or "").strip()
     if name:
         return text.replace("{name}", name)
-    out = text
-    out = re.sub(r"^\s*\{name\}\s*[,:!]?\s*", "", out)  # "{name}, may I ..." -> "may I ..."
-    out = re.sub(r"([.!?]\s+)\{name\}\s*[,:]?\s*", r"\1", out)  # "... . {name}, may I" -> "... . may I"
-    out = re.sub(r"\s*,\s*\{name\}(?=\s*,)", "", out)  # "So, {name}, if" -> "So, if"
-    out = re.sub(r"\s*,?\s*\{name\}", "", out)  # "I hear you, {name}." -> "I hear you."
-    out = re.sub(r"\s+([,.!?;:])", r"\1", out)
-    out = re.sub(r"\s{2,}", " ", out).strip()
-    out = re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), out)
-    return out
+    out = text.replace("{name}", _GONE)
+
+    def capital(m: re.Match) -> str:
+        return m.group(1) + m.group(2).upper()
+
+    # "{name}, may I ..." -> "May I ...": a sentence that began with the name starts again
+    out = re.sub(rf"^\s*{_GONE}\s*[,:!]?\s*", "", out)
+    out = re.sub(r"^([^\w]*)(\w)", capital, out) if text.lstrip().startswith("{name}") else out
+    out = re.sub(rf"([.!?]\s+){_GONE}\s*[,:]?\s*(\w)", capital, out)
+    # "So, {name}, if" -> "So, if"
+    out = re.sub(rf"\s*,\s*{_GONE}(?=\s*,)", "", out)
+    # "I hear you, {name}." -> "I hear you."  and  "Go on {name}, I'm" -> "Go on, I'm"
+    out = re.sub(rf"\s*,?\s*{_GONE}", "", out)
+    return re.sub(r"\s{2,}", " ", out).strip()
