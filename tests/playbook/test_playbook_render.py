@@ -30,3 +30,14 @@ def test_placeholder_problems():
     assert placeholder_problems("Hi {nmae}") == ["unknown placeholder '{nmae}'; did you mean '{name}'?"]
     assert placeholder_problems("Hi {agent}") == ["unknown placeholder '{agent}'; the only placeholder is {name}."]
     assert placeholder_problems("Hi {name") == ["unbalanced '{' or '}'; write the placeholder as {name}."]
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.sampled_from(["{name}", ",", ".", " ", "Hi", "there", "!", "?", "so", "\n"]), max_size=12).map("".join))
+def test_render_never_leaves_a_placeholder_behind(text):
+    out = render(text, None)
+    assert "{name}" not in out and "\x00" not in out
+    assert render(text, "Ann").count("Ann") == text.count("{name}")
