@@ -255,6 +255,7 @@ def train(
     data_root: Path | None = None,
     corpus: Path | None = None,
     log=print,
+    cache_dir: Path | None = None,
 ) -> dict:
     import torch
     from safetensors.torch import save_file
@@ -273,7 +274,7 @@ def train(
     log(f"examples: {len(fit_set)} to fit (with noisy copies), {len(dev)} dev, {len(corpus_test)} corpus test")
 
     encoder = SentenceEncoder()
-    cache = EmbeddingCache(encoder)
+    cache = EmbeddingCache(encoder, cache_dir) if cache_dir else EmbeddingCache(encoder)
     x_fit, x_dev, x_test = inputs(fit_set, cache), inputs(dev, cache), inputs(corpus_test, cache)
     noisy_test = [replace(e, text=asr_noise(e.text, random.Random(seed + i))) for i, e in enumerate(corpus_test)]
     x_noisy = inputs(noisy_test, cache)

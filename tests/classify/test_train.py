@@ -1,0 +1,119 @@
+"""``coach train`` end to end on a tiny copy of every training set: weights, manifest,
+card, a loadable classifier, and the same bytes from the same seed."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from coach.classify.datasets import corpus_split, training_examples
+from coach.classify.text import asr_noise, normalize
+
+pytestmark = pytest.mark.slow
+
+
+def _tiny_public_data(root: Path) -> None:
+    d = root / "davidson-hate-offensive"
+    d.mkdir(parents=True)
+    with open(d / "labeled_data.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["", "count", "hate_speech", "offensive_language", "neither", "class", "tweet"])
+        rows = [("what a lovely day", 2), ("this shit is so fucking annoying", 1), ("you stupid worthless people", 0),
+                ("going to the beach", 2), ("damn this traffic", 1), ("nice game last night", 2)]
+        for i, (text, cls) in enumerate(rows):
+            votes = [0, 0, 0]
+            votes[cls] = 3
+            w.writerow([i, 3, *votes, cls, text])
+    n = root / "nlupp-handoff" / "banking"
+    n.mkdir(parents=True)
+    json.dump([{"text": "can i talk to a person", "intents": ["handoff"]}, {"text": "what is my balance", "intents": ["balance"]},
+               {"text": "put me through to a human please", "intents": ["handoff"]}, {"text": "block my card", "intents": ["block"]}],
+              open(n / "fold0.json", "w"))
+    b = root / "bitext-customer-support"
+    b.mkdir()
+    with open(b / "Bitext_Sample_Customer_Support_Training_Dataset.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["instruction", "intent", "tags"])
+        w.writerows([("i need a human agent", "contact_human_agent", "B"), ("cancel my order", "cancel_order", "B"),
+                     ("where the hell is my refund", "get_refund", "BW"), ("how do i contact customer service", "contact_customer_service", "B")])
+    h = root / "hint3-agent-request" / "v2" / "train"
+    h.mkdir(parents=True)
+    with open(h / "shop_train.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sentence", "label"])
+        w.writerows([("connect me to an agent", "CHAT_WITH_AN_AGENT"), ("what are your hours", "HOURS")])
+    for task, texts, labels in (
+        ("emotion", ["i am so angry at this", "so happy today", "feeling hopeful", "sad news"], [0, 1, 2, 3]),
+        ("sentiment", ["love it", "the bus is at nine", "hate this", "ok then"], [2, 1, 0, 1]),
+    ):
+        t = root / "tweeteval-emotion-sentiment" / task
+        t.mkdir(parents=True)
+        (t / "val_text.txt").write_text("\n".join(texts) + "\n")
+        (t / "val_labels.txt").write_text("\n".join(map(str, labels)) + "\n")
+
+
+def _tiny_corpus(folder: Path) -> None:
+    folder.mkdir()
+    rows = [
+        ("i want your supervisor now", "customer", "negative", 0.6, "none", ["supervisor_request"]),
+        ("thank you that's great", "customer", "positive", 0.0, "none", ["gratitude"]),
+        ("you useless idiot", "customer", "negative", 0.9, "insult", []),
+        ("let me put you on hold", "agent", "neutral", 0.0, "none", ["hold_request"]),
+        ("i'm sorry about that", "agent", "neutral", 0.0, "none", ["apology"]),
+        ("this damn router", "customer", "negative", 0.4, "profanity", []),
+    ] * 3
+    with open(folder / "calls.jsonl", "w") as f:
+        for i, (text, speaker, sentiment, anger, abuse, cues) in enumerate(rows):
+            f.write(json.dumps({"text": f"{text} {'again ' * i}".strip(), "speaker": speaker, "sentiment": sentiment,
+                                "anger": anger, "abuse": abuse, "cues": cues, "source": "handwritten"}) + "\n")
+        f.write("not json\n")
+
+
+def test_train_writes_a_loadable_reproducible_model(tmp_path):
+    from coach.classify import load_classifier
+    from coach.classify.train import train
+
+    data, corpus = tmp_path / "data", tmp_path / "corpus"
+    _tiny_public_data(data)
+    _tiny_corpus(corpus)
+    examples = training_examples(0, data, corpus)
+    assert {e.source for e in examples} >= {"davidson", "nlupp-banking", "bitext", "hint3", "tweeteval-emotion", "tweeteval-sentiment", "corpus"}
+
+    logs: list[str] = []
+    out1, out2 = tmp_path / "w1", tmp_path / "w2"
+    config = train(out1, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    assert {p.name for p in out1.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md"}
+    assert (out1 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()
+    assert config["seed"] == 3 and "calls.jsonl" in config["corpus_files"]
+    assert "corpus test" in (out1 / "MODEL_CARD.md").read_text()
+
+    clf = load_classifier(out1)
+    result = clf.classify("hello there", "agent")
+    assert result.speaker == "agent" and result.sentiment in ("negative", "neutral", "positive")
+
+
+def test_corpus_split_is_stable_and_near_fifteen_percent():
+    texts = [f"utterance number {i}" for i in range(4000)]
+    tests = [t for t in texts if corpus_split(t) == "test"]
+    assert 0.12 < len(tests) / len(texts) < 0.18
+    assert corpus_split("Hello, World!") == corpus_split("hello world")  # decided on the normalised text
+
+
+def test_normalize_makes_text_look_like_speech_recognition_output():
+    assert normalize("I want your SUPERVISOR!!! @bob http://x.y/z #fail") == "i want your supervisor fail"
+    assert normalize("It\u2019s   'quoted' don't") == "it's quoted don't"
+    assert normalize("\x00\x01") == ""
+    assert len(normalize("a" * 50_000)) <= 2000
+
+
+def test_asr_noise_is_seeded_and_only_drops_or_swaps_words():
+    import random
+
+    text = "i have called three times this week and nobody fixed my internet"
+    a = asr_noise(text, random.Random(7), p_drop=0.3, p_swap=0.2)
+    assert a == asr_noise(text, random.Random(7), p_drop=0.3, p_swap=0.2)
+    assert set(a.split()) <= set(text.split()) and a != text
