@@ -5,7 +5,8 @@
 * every step is reachable from the start step;
 * a step with no way out is marked ``final: true``, and a final step has no way out;
 * no transition can never fire (a level nobody reaches, a timer the step does not
-  have, a cue said by the wrong speaker, two agent actions at once, a contradiction);
+  have, a cue said by the wrong speaker, two agent actions at once, a contradiction,
+  a wait longer than the step can last);
 * phrases use only the ``{name}`` placeholder.
 
 Each problem is one ``FILE:LINE:COL: message`` line; all of them are returned at once.
@@ -73,6 +74,8 @@ def check_playbook(spec: m.PlaybookSpec, source: SourceMap) -> list[str]:
         for problem_path, problem in _never_fires(t.when, base + ("when",), sources, steps):
             errors.append(at(problem_path, problem))
 
+    errors += _outlived(spec, steps, at)
+
     if spec.start in steps:
         reached = _reachable(spec.start, edges)
         for i, step in enumerate(spec.steps):
@@ -108,6 +111,50 @@ def _check_texts(step: m.Step, base: tuple, at, errors: list[str]) -> None:
             errors.append(at(path, problem))
         if not text.strip() and path[-1] != "label":
             errors.append(at(path, "this phrase is empty; write it out or remove the line."))
+
+
+def _required_time(cond: Any) -> float:
+    """Seconds in the step a condition needs at the least (``time_in_step`` at its top or in an ``all``)."""
+    kind = m.condition_kind(cond)
+    if kind == "time_in_step":
+        return cond.time_in_step.at_least
+    if kind == "all":
+        return max((_required_time(part) for part in cond.all), default=0.0)
+    return 0.0
+
+
+def _outlived(spec: m.PlaybookSpec, steps: dict[str, m.Step], at) -> list[str]:
+    """Waits longer than the step can last: a plain ``time_in_step: X`` transition always leaves by X
+    (once its cooldown, counted from its last firing, is no longer than X), so a transition needing
+    more time in that step, or a timer running longer, can never fire."""
+    default_cooldown = spec.defaults.cooldown
+    lifetime: dict[str, tuple[float, str]] = {}
+    resolved = []
+    for i, t in enumerate(spec.transitions):
+        if t.to not in steps:
+            continue
+        sources = {x for x in expand_sources(t.from_, t.except_, t.to, steps) if x in steps and x != t.to and not steps[x].final}
+        resolved.append((i, t, sources))
+        cooldown = default_cooldown if t.cooldown is None else t.cooldown
+        if m.condition_kind(t.when) == "time_in_step" and cooldown <= t.when.time_in_step.at_least:
+            for source in sources:
+                limit = t.when.time_in_step.at_least
+                if source not in lifetime or limit < lifetime[source][0]:
+                    lifetime[source] = (limit, t.id or f"transitions[{i}]")
+    out = []
+    for i, t, sources in resolved:
+        need = _required_time(t.when)
+        dead = sorted(s for s in sources if s in lifetime and need > lifetime[s][0])
+        for source in dead:
+            limit, by = lifetime[source]
+            out.append(at(("transitions", i, "when"), f"this needs {need:g} s in step '{source}', but '{by}' always leaves it after {limit:g} s, so it never fires from there; shorten the wait or lengthen '{by}'."))
+    for i, step in enumerate(spec.steps):
+        if step.id in lifetime:
+            limit, by = lifetime[step.id]
+            for j, timer in enumerate(step.timers):
+                if timer.after > limit:
+                    out.append(at(("steps", i, "timers", j, "after"), f"timer '{timer.id}' runs {timer.after:g} s, but '{by}' always leaves step '{step.id}' after {limit:g} s, so it never runs out; shorten it."))
+    return out
 
 
 def _reachable(start: str, edges: dict[str, set[str]]) -> set[str]:

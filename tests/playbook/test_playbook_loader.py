@@ -196,3 +196,23 @@ def test_aliases_cannot_blow_up():
     )
     errs = errors_of(bomb)
     assert any("too many values" in e for e in errs), errs
+
+
+def test_a_wait_longer_than_the_step_can_last_never_fires():
+    text = GOOD + (
+        "  - {id: leave, from: vent, to: done, when: {time_in_step: 30}}\n"
+        "  - {id: late, from: vent, to: listen, when: {all: [{time_in_step: 45}, {anger_above: 0.5}]}}\n"
+    )
+    errs = errors_of(text)
+    assert any("this needs 45 s in step 'vent', but 'leave' always leaves it after 30 s" in e for e in errs), errs
+    # a cooldown longer than the wait means 'leave' may be blocked on re-entry: then it is not an error
+    pb = load_playbook_text(text.replace("when: {time_in_step: 30}}", "cooldown: 60, when: {time_in_step: 30}}"))
+    assert "vent" in pb.steps
+
+
+def test_a_timer_longer_than_the_step_can_last_is_an_error():
+    text = GOOD.replace("    title: Let them vent\n", "    title: Let them vent\n    timers: [{id: t1, after: 90}]\n") + (
+        "  - {id: leave, from: vent, to: done, when: {time_in_step: 30}}\n"
+    )
+    errs = errors_of(text)
+    assert any("timer 't1' runs 90 s, but 'leave' always leaves step 'vent' after 30 s" in e for e in errs), errs
