@@ -237,6 +237,7 @@ def main() -> int:
         return 0
     from coach.demo import render_call
 
+    platform = env()["QT_QPA_PLATFORM"]  # before render_cost() sets offscreen for itself
     lines = ["# UI: the coaching panel", ""]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -267,7 +268,7 @@ def main() -> int:
             lines += [
                 f"Engine: {args.engine}; calls: {', '.join(CALLS)} (espeak-ng, tests/calls/); {args.runs} runs each; "
                 f"`coach live --file CALL` (paced FileSource on a RealClock, as a live call), "
-                f"platform `{env()['QT_QPA_PLATFORM']}`, 2 CPU cores.",
+                f"platform `{platform}`, 2 CPU cores.",
                 "",
                 "| measure | median | baseline (same run) | ratio |",
                 "|---|---|---|---|",
@@ -298,9 +299,9 @@ def main() -> int:
                 f"| baseline: folding + drawing one second of a busy call, no worker (p50 / p99 / max) | "
                 f"{pct(costs, .5) * 1000:.1f} / {pct(costs, .99) * 1000:.1f} ms | {max(costs) * 1000:.1f} ms |",
                 "",
-                "The panel's own work stays far under 50 ms; the stalls are the worker holding the GIL in C code "
-                "(importing torch/transformers and loading the models; during the call, speech and classifier "
-                f"inference). Target: {'met' if max(stalls_call) <= 50 else 'NOT met'} during the call, "
+                "The panel's own work stays far under 50 ms; the stalls come from the pipeline's worker thread holding "
+                "the GIL in C code (checked: a worker that only loads the classifier and Whisper next to an idle panel "
+                "stalls it by ~440 ms; during the call the suspects are inference and feature extraction). Target: {'met' if max(stalls_call) <= 50 else 'NOT met'} during the call, "
                 f"{'met' if max(stalls_loading) <= 50 else 'NOT met'} while loading.",
                 "",
             ]
