@@ -10,7 +10,7 @@ order and those that must never appear::
       - {t: 9, speaker: customer, text: "I want to speak to your manager.", anger: 0.6, cues: [supervisor_request]}
       - {t: 15, action: escalated}
     expect:
-      steps: [listen, delegate_up]
+      steps: [listen, {step: delegate_up, by: 12}]   # a step id, or {step, by: call time}
       never: [draw_the_line]
 
 A line's text goes through the real classifier; giving ``anger`` skips the classifier
@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from coach.errors import PlaybookError
 from coach.events import AGENT_ACTIONS, Classification, StepChanged, Tick, Utterance, AgentAction
@@ -69,8 +69,19 @@ class ScenarioEvent(_Strict):
         return self
 
 
+class ExpectedStep(_Strict):
+    step: str
+    by: float | None = Field(None, ge=0, description="call time (s) by which it must have appeared")
+
+
+def _expected(value: Any) -> Any:
+    return {"step": value} if isinstance(value, str) else value
+
+
 class Expectation(_Strict):
-    steps: list[str] = Field(default_factory=list, description="steps that must appear, in this order")
+    steps: list[Annotated[ExpectedStep, BeforeValidator(_expected)]] = Field(
+        default_factory=list, description="steps that must appear, in this order: a step id or {step: id, by: seconds}"
+    )
     never: list[str] = Field(default_factory=list, description="steps that must not appear")
 
 
@@ -141,7 +152,8 @@ def check_against(scenario: Scenario, playbook: Playbook) -> None:
     """Steps named in ``expect`` must exist, or a typo would make ``never`` pass trivially."""
     errors = []
     for key in ("steps", "never"):
-        for j, step in enumerate(getattr(scenario.spec.expect, key)):
+        for j, item in enumerate(getattr(scenario.spec.expect, key)):
+            step = item.step if isinstance(item, ExpectedStep) else item
             if step not in playbook.steps:
                 line, col = scenario._lines.get(f"{key}.{j}", (1, 1))
                 errors.append(f"{scenario.filename}:{line}:{col}: the playbook has no step '{step}'" + did_you_mean(step, playbook.steps))
@@ -233,18 +245,22 @@ def _compare(expect: Expectation, steps: list[StepChanged]) -> tuple[bool, str]:
     matched: list[int] = []  # index into ``steps`` of each expected step found
     position = 0
     missing_from = None
+    late = []
     for k, want in enumerate(expect.steps):
-        found = next((i for i in range(position, len(seen)) if seen[i] == want), None)
+        found = next((i for i in range(position, len(seen)) if seen[i] == want.step), None)
         if found is None:
             missing_from = k
             break
         matched.append(found)
         position = found + 1
+        if want.by is not None and steps[found].t > want.by + 1e-9:
+            late.append(f"expected '{want.step}' by {clock(want.by)}, but it came at {clock(steps[found].t)}")
     if missing_from is not None:
         want = expect.steps[missing_from]
-        after = f" after '{expect.steps[missing_from - 1]}'" if missing_from else ""
-        where = " (it appears, but not in that order)" if want in seen else ""
-        problems.append(f"expected '{want}'{after}, never reached{where}")
+        after = f" after '{expect.steps[missing_from - 1].step}'" if missing_from else ""
+        where = " (it appears, but not in that order)" if want.step in seen else ""
+        problems.append(f"expected '{want.step}'{after}, never reached{where}")
+    problems += late
     for bad in expect.never:
         for s in steps:
             if s.step == bad:
@@ -255,7 +271,8 @@ def _compare(expect: Expectation, steps: list[StepChanged]) -> tuple[bool, str]:
     for i, s in enumerate(steps):
         mark = "+" if i in matched else ("!" if s.step in expect.never else " ")
         table.append(f"   {mark} {clock(s.t)}  {s.step:<{width}}  {s.reason}")
-    lines = [f"  expected in order: {' -> '.join(expect.steps) or '(nothing)'}"]
+    wanted = [w.step + (f" (by {clock(w.by)})" if w.by is not None else "") for w in expect.steps]
+    lines = [f"  expected in order: {' -> '.join(wanted) or '(nothing)'}"]
     if expect.never:
         lines.append(f"  never: {', '.join(expect.never)}")
     lines.append("  steps seen (+ expected, ! forbidden):")

@@ -183,3 +183,15 @@ def test_run_scenario_returns_steps_with_times_and_reasons():
     assert result.passed, result.message
     assert [(s.t, s.step) for s in result.steps] == [(0.0, "listen"), (3.0, "draw_the_line")]
     assert "threat" in result.steps[1].reason
+
+
+def test_a_step_that_comes_too_late_fails(tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: late\nevents:\n  - {t: 40, speaker: customer, text: manager please, anger: 0.3, cues: [supervisor_request]}\n"
+        "expect:\n  steps: [listen, {step: delegate_up, by: 30}]\n"
+    )
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(scenario)]) == 1
+    assert "expected 'delegate_up' by 00:30, but it came at 00:40" in capsys.readouterr().out
+    scenario.write_text(scenario.read_text().replace("by: 30", "by: 40"))
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(scenario)]) == 0
