@@ -11,7 +11,6 @@ import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks refer
 import argparse
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from coach.errors import AudioError, CoachError
-from coach.ui.bridge import EventBridge, run_in_worker
+from coach.ui.bridge import EventBridge
+from coach.ui.pipeline_process import PipelineProcess
 from coach.ui.theme import stylesheet
 from coach.ui.trace import GuiStallMeter, Trace
 from coach.ui.widgets import ANNOUNCE_MS
@@ -61,7 +61,7 @@ def make_app(theme: str) -> QApplication:
 
 
 def run_live(args: argparse.Namespace) -> int:
-    from coach.session import check_playbook, open_session_for_devices, open_session_for_file, resolve_call
+    from coach.session import check_playbook, resolve_call
     from coach.ui.controller import PanelController
     from coach.ui.panel import CoachPanel
 
@@ -90,63 +90,51 @@ def run_live(args: argparse.Namespace) -> int:
     bridge.failed.connect(failed)
     panel.show()  # on screen now; the models load in the worker
     controller.set_phase("loading", "loading speech and classifier models…")
-    box: dict[str, Any] = {}
-    started = threading.Event()
     trace = Trace.from_env()
     if trace.on:
-        _trace_live(trace, app, panel, controller, bridge, box)
-
-    def work() -> None:
-        common = dict(engine=args.engine, vosk_model=args.vosk_model, playbook=args.playbook, sinks=[bridge.sink],
-                      endpoint_silence=args.endpoint_silence, log=not args.no_log,
-                      on_choice=lambda why: bridge.phase.emit("loading", why))
-        if call is not None:
-            session = open_session_for_file(call, realtime=True, customer_channel=args.customer_channel, **common)
-        else:
-            session = open_session_for_devices(args.customer_device, args.agent_device, **common)
-        box["session"] = session
-        bridge.ready.emit(session)
-        started.set()
-        session.run()
-
-    thread = run_in_worker(bridge, work)
+        _trace_live(trace, panel, controller, bridge)
+    options = dict(engine=args.engine, vosk_model=args.vosk_model, playbook=args.playbook,
+                   endpoint_silence=args.endpoint_silence, log=not args.no_log)
+    if call is not None:
+        kind, target = "file", str(call)
+        options.update(realtime=True, customer_channel=args.customer_channel)
+    else:
+        kind, target = "devices", (args.customer_device, args.agent_device)
+    # The pipeline runs in its own process: loading and running the models there never blocks this GUI thread.
+    pipeline = PipelineProcess(kind, target, options, deliver=bridge.sink,
+                               on_phase=lambda why: bridge.phase.emit("loading", why),
+                               on_ready=bridge.ready.emit, on_failed=bridge.failed.emit,
+                               on_finished=bridge.finished.emit)
     quit_on_signals(app)
     if args.quit_after_call:
         bridge.finished.connect(lambda: QTimer.singleShot(1500, app.quit))
     try:
         app.exec()
     finally:
-        session = box.get("session")
-        if session is not None:
-            session.stop()
-        thread.join(timeout=10)
-        if session is not None and session.log_path:
-            print(f"coach: call log written to {session.log_path}", file=sys.stderr)
+        pipeline.stop()
+        pipeline.join()
+        if pipeline.log_path:
+            print(f"coach: call log written to {pipeline.log_path}", file=sys.stderr)
         trace.close()
     if errors:
         raise CoachError(errors[0])
     return 0
 
 
-def _trace_live(trace: Trace, app: QApplication, panel: Any, controller: Any, bridge: EventBridge,
-                box: dict[str, Any]) -> None:
-    """Benchmark timings: window shown, models ready, each step emitted (worker) and shown (GUI), GUI stalls."""
-    from coach.events import CallEnded, StepChanged
+def _trace_live(trace: Trace, panel: Any, controller: Any, bridge: EventBridge) -> None:
+    """Benchmark timings: window shown, models ready, each step shown (GUI), GUI stalls.
+
+    The pipeline process notes when it emitted each step (``step_emitted``) in the same file.
+    """
+    from coach.events import CallEnded
 
     trace.mark("shown", exposed=panel.isVisible())
     stalls = GuiStallMeter(parent=panel)
     stalls.start()
+
     def ready(_session: Any) -> None:
         trace.mark("ready", max_gap_while_loading_ms=stalls.max_gap_ms)
         stalls.mark()
-
-    bridge.ready.connect(ready)
-
-    def emitted(event: Any) -> None:  # worker thread: when the session produced the step
-        if isinstance(event, StepChanged):
-            clock = getattr(box.get("session"), "clock", None)
-            wall0 = clock.wall_time_of(0.0) if clock is not None and hasattr(clock, "wall_time_of") else None
-            trace.mark("step_emitted", step=event.step, t=event.t, wall0=wall0)
 
     def shown(step: str) -> None:  # GUI thread: the panel now shows it
         trace.mark("step_shown", step=step, t=controller.state.step.since if controller.state.step else None)
@@ -156,16 +144,9 @@ def _trace_live(trace: Trace, app: QApplication, panel: Any, controller: Any, br
             trace.mark("gui_stalls", max_gap_ms=stalls.max_gap_ms, worst_at=stalls.worst_at,
                        max_gap_during_call_ms=stalls.max_gap_since_mark_ms, ticks=stalls.ticks)
 
+    bridge.ready.connect(ready)
     bridge.event.connect(ended)
     controller.step_shown.connect(shown)
-    box["emitted"] = emitted
-    original = bridge.sink
-
-    def sink(event: Any) -> None:
-        emitted(event)
-        original(event)
-
-    bridge.sink = sink  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------- replay
@@ -208,17 +189,12 @@ def run_replay(args: argparse.Namespace) -> int:
     window.duration_hint = max(len(x) for x in audio.values()) / SAMPLE_RATE
     if player is not None and player.problem:
         print(f"coach: {player.problem}", file=sys.stderr)
-    bridge = EventBridge()
-    bridge.failed.connect(recording.fail)
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        session = _replay_session(args, call, [recording])
-        box["session"] = session
-        session.run()
-
     window.show()
-    thread = run_in_worker(bridge, work, name="coach-replay-analysis")
+    options = dict(realtime=False, engine=args.engine, vosk_model=args.vosk_model, customer_channel=args.customer_channel,
+                   playbook=args.playbook, endpoint_silence=args.endpoint_silence, log=False)
+    # the analysis runs in its own process: the display and the sound stay smooth while the models work
+    analysis = PipelineProcess("file", str(call), options, deliver=recording, on_failed=recording.fail,
+                               on_phase=lambda why: print(f"coach: {why}", file=sys.stderr))
     quit_on_signals(app)
     window.seek(args.at or 0.0)
     if args.speed:
@@ -228,9 +204,8 @@ def run_replay(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
-        if "session" in box:
-            box["session"].stop()
-        thread.join(timeout=10)
+        analysis.stop()
+        analysis.join()
         if player is not None:
             player.close()
     return 0

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from coach.events import CallEnded, DeviceStatus, PlaybookReloaded, StepChanged
 from coach.ui.panel import CoachPanel
+from coach.ui.pipeline_process import step_choices
 from coach.ui.viewmodel import PanelState, PhaseChanged, reduce
 
 DISPLAY_MS = 66  # ~15 redraws a second at most
@@ -66,15 +67,3 @@ class PanelController(QObject):
             return
         self.session.act(action, step if isinstance(step, str) else None)
 
-
-def step_choices(session: Any) -> list[tuple[str, str]]:
-    """(step id, title) of the session's playbook, for the override menu; empty if unknown."""
-    playbook = getattr(getattr(session, "watcher", None), "playbook", None)
-    steps = getattr(playbook, "steps", None) or {}
-    items = steps.items() if isinstance(steps, dict) else ((getattr(s, "id", None), s) for s in steps)
-    out = []
-    for key, step in items:
-        sid = getattr(step, "id", None) or key
-        if sid:
-            out.append((str(sid), str(getattr(step, "title", "") or sid)))
-    return out

@@ -81,13 +81,13 @@ def test_replay_shows_the_step_after_the_customer_says_it(qtbot, rendered, call,
 
 
 def test_an_agent_button_reaches_the_engine_and_the_call_log(qtbot, rendered, tmp_path, monkeypatch):
-    """The live path: session in a worker, events through the bridge, a button click -> session.act."""
+    """The live path: the pipeline in its own process, events through the bridge, a click -> session.act."""
     monkeypatch.setenv("COACH_CONFIG_DIR", str(tmp_path))
     from PySide6.QtCore import Qt
-    from coach.session import open_session_for_file
-    from coach.ui.bridge import EventBridge, run_in_worker
+    from coach.ui.bridge import EventBridge
     from coach.ui.controller import PanelController
     from coach.ui.panel import CoachPanel
+    from coach.ui.pipeline_process import PipelineProcess
 
     panel = CoachPanel()
     qtbot.addWidget(panel)
@@ -98,27 +98,29 @@ def test_an_agent_button_reaches_the_engine_and_the_call_log(qtbot, rendered, tm
     bridge.event.connect(controller.on_event)
     bridge.ready.connect(controller.attach)
     seen: list = []
-    box: dict = {}
-    first_step = {}
-
-    def work():
-        session = open_session_for_file(rendered("manager_request"), engine="whisper", sinks=[seen.append, bridge.sink])
-        box["session"] = session
-        bridge.ready.emit(session)
-        session.run()
-
+    bridge.event.connect(seen.append)
+    failures: list = []
+    bridge.failed.connect(failures.append)
+    wav = rendered("manager_request")
     with qtbot.waitSignal(bridge.ready, timeout=240_000):
-        run_in_worker(bridge, work)
-    assert controller.session is box["session"]
-    qtbot.waitUntil(lambda: controller.state.step is not None, timeout=240_000)
-    first_step["step"] = controller.state.step.step
+        pipeline = PipelineProcess("file", str(wav), {"engine": "whisper", "realtime": True}, deliver=bridge.sink,
+                                   on_ready=bridge.ready.emit, on_failed=bridge.failed.emit,
+                                   on_finished=bridge.finished.emit)
+    assert controller.session is pipeline
+    assert ("delegate_up", next(t for s, t in pipeline.steps if s == "delegate_up")) in panel.actions.step_choices
+    qtbot.waitUntil(lambda: controller.state.step is not None, timeout=60_000)
     qtbot.mouseClick(panel.actions.buttons["summarized"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: box["session"].ended.is_set(), timeout=240_000)
+    qtbot.waitUntil(lambda: any(isinstance(e, AgentAction) for e in seen), timeout=60_000)
+    with qtbot.waitSignal(bridge.finished, timeout=60_000):
+        pipeline.stop()  # the agent closes the panel mid-call: the log is closed properly
+    pipeline.join()
+    assert not failures, failures
     actions = [e for e in seen if isinstance(e, AgentAction)]
     assert [a.action for a in actions] == ["summarized"]
     assert actions[0].step is not None  # stamped with the step shown when pressed
-    logged = [e for e in read_log(box["session"].log_path) if e["type"] == "action"]
-    assert [e["action"] for e in logged] == ["summarized"]
+    events = read_log(pipeline.log_path)
+    assert [e["action"] for e in events if e["type"] == "action"] == ["summarized"]
+    assert events[-1]["type"] == "call_ended"  # (the session reports a stopped file as "end of audio")
     qtbot.waitUntil(lambda: controller.state.phase == "ended")
     assert controller.state.last_action.action == "summarized"
     panel.close()
