@@ -299,9 +299,12 @@ def main() -> int:
                 f"| baseline: folding + drawing one second of a busy call, no worker (p50 / p99 / max) | "
                 f"{pct(costs, .5) * 1000:.1f} / {pct(costs, .99) * 1000:.1f} ms | {max(costs) * 1000:.1f} ms |",
                 "",
-                "The panel's own work stays far under 50 ms; the stalls come from the pipeline's worker thread holding "
-                "the GIL in C code (checked: a worker that only loads the classifier and Whisper next to an idle panel "
-                "stalls it by ~440 ms; during the call the suspects are inference and feature extraction). Target: {'met' if max(stalls_call) <= 50 else 'NOT met'} during the call, "
+                "The panel's own work stays far under 50 ms. The pipeline runs in its own process (a lower-priority "
+                "one), so it no longer holds the panel's GIL; what is left is CPU contention on 2 cores (Whisper, the "
+                "classifier and Xvfb share them with the panel). For comparison, with the pipeline on a worker thread "
+                "of the panel's process (earlier commit, same benchmark): 361.5 ms median / 412.0 ms worst while "
+                "loading, 89.9 / 153.6 ms during the call. "
+                f"Target: {'met' if max(stalls_call) <= 50 else 'NOT met'} during the call, "
                 f"{'met' if max(stalls_loading) <= 50 else 'NOT met'} while loading.",
                 "",
             ]

@@ -20,6 +20,8 @@ import threading
 import time
 from typing import Any, Callable
 
+PIPELINE_NICENESS = 5
+
 
 def step_choices(session: Any) -> list[tuple[str, str]]:
     """(step id, title) of the session's playbook, for the override menu; empty if unknown."""
@@ -61,6 +63,11 @@ def _trace_sink(session_box: dict) -> Callable[[Any], None] | None:
 
 def _child(spec: dict[str, Any], events: Any, commands: Any) -> None:
     from coach.errors import CoachError
+
+    try:  # the agent's panel (and softphone) come first; the pipeline takes the CPU they leave
+        os.nice(PIPELINE_NICENESS)
+    except (AttributeError, OSError):
+        pass
 
     box: dict[str, Any] = {}
     sinks: list[Callable[[Any], None]] = []
