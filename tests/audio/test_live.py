@@ -130,3 +130,39 @@ def test_live_cli_with_an_unknown_device_is_one_clear_error(pulse_env, capsys):
     assert main(["transcribe", "--live", "--customer-device", "nosuchdevice"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nosuchdevice" in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.slow
+def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
+    """The command a user runs: `coach transcribe --live --customer-device pulse`, stopped with Ctrl-C."""
+    import json
+    import os
+    import signal
+    import sys
+
+    wav, text = customer_line
+    env = dict(os.environ, **pulse_env, HF_HUB_OFFLINE="1")
+    # `pactl subscribe` reports when coach's recording stream appears: no guessing how long start-up takes
+    watch = subprocess.Popen(["pactl", "subscribe"], env=env, stdout=subprocess.PIPE, text=True)
+    coach = subprocess.Popen(
+        [sys.executable, "-m", "coach", "transcribe", "--live", "--customer-device", "pulse", "--json",
+         "--engine", "whisper"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        for line in watch.stdout:
+            if "'new' on source-output" in line:
+                break
+        watch.terminate()
+        subprocess.run(["paplay", "--device=softphone", str(wav)], env=env, check=True, timeout=60)
+        first = json.loads(coach.stdout.readline())  # blocks until the utterance is final
+        coach.send_signal(signal.SIGINT)
+        rest, err = coach.communicate(timeout=60)
+    finally:
+        watch.kill()
+        if coach.poll() is None:
+            coach.kill()
+    assert coach.returncode == 0, err
+    assert first["type"] == "utterance" and first["channel"] == "customer"
+    assert "internet" in first["text"].lower(), (first, text)
+    assert "speech engine whisper" in err and "Traceback" not in err
