@@ -149,6 +149,12 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
          "--engine", "whisper"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    def kill_both() -> None:  # a hung run fails the test instead of blocking CI
+        watch.kill()
+        coach.kill()
+
+    watchdog = threading.Timer(300, kill_both)
+    watchdog.start()
     try:
         for line in watch.stdout:
             if "'new' on source-output" in line:
@@ -159,6 +165,7 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         coach.send_signal(signal.SIGINT)
         rest, err = coach.communicate(timeout=60)
     finally:
+        watchdog.cancel()
         watch.kill()
         if coach.poll() is None:
             coach.kill()
