@@ -280,7 +280,7 @@ def main() -> int:
                 "| | p50 | p95 | max |",
                 "|---|---|---|---|",
                 f"| panel shows the step (GUI thread) | {pct(lat, .5):.3f} s | {pct(lat, .95):.3f} s | {max(lat, default=float('nan')):.3f} s |",
-                f"| baseline: session emits the step (worker, no UI) | {pct(base, .5):.3f} s | {pct(base, .95):.3f} s | {max(base, default=float('nan')):.3f} s |",
+                f"| baseline: session emits the step (pipeline process, no UI) | {pct(base, .5):.3f} s | {pct(base, .95):.3f} s | {max(base, default=float('nan')):.3f} s |",
                 f"| ratio panel / session | {pct(lat, .5) / pct(base, .5):.2f}x | {pct(lat, .95) / pct(base, .95):.2f}x | |",
                 f"| the panel's own share: session emits -> panel shows | {pct(over, .5) * 1000:.1f} ms | {pct(over, .95) * 1000:.1f} ms | {max(over, default=float('nan')) * 1000:.1f} ms |",
                 "",
@@ -294,13 +294,13 @@ def main() -> int:
                 "",
                 "| | median of runs | worst run |",
                 "|---|---|---|",
-                f"| while the models load (worker thread) | {statistics.median(stalls_loading):.1f} ms | {max(stalls_loading):.1f} ms |",
+                f"| while the models load (in the pipeline process) | {statistics.median(stalls_loading):.1f} ms | {max(stalls_loading):.1f} ms |",
                 f"| during the call | {statistics.median(stalls_call):.1f} ms | {max(stalls_call):.1f} ms |",
                 f"| baseline: folding + drawing one second of a busy call, no worker (p50 / p99 / max) | "
                 f"{pct(costs, .5) * 1000:.1f} / {pct(costs, .99) * 1000:.1f} ms | {max(costs) * 1000:.1f} ms |",
                 "",
                 "The panel's own work stays far under 50 ms. The pipeline runs in its own process (a lower-priority "
-                "one), so it no longer holds the panel's GIL; what is left is CPU contention on 2 cores (Whisper, the "
+                "one), so it no longer holds the panel's GIL; what is left is most likely CPU contention on 2 cores (Whisper, the "
                 "classifier and Xvfb share them with the panel). For comparison, with the pipeline on a worker thread "
                 "of the panel's process (earlier commit, same benchmark): 361.5 ms median / 412.0 ms worst while "
                 "loading, 89.9 / 153.6 ms during the call. "
