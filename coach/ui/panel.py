@@ -135,7 +135,8 @@ class CoachPanel(QWidget):
                  "ended": "■ call ended", "failed": "✖ stopped"}.get(state.phase, state.phase)
         detail = state.phase_detail or (state.engine if state.phase == "listening" else state.end_reason)
         short = detail.split(" (")[0]  # "whisper tiny.en (model path)" -> "whisper tiny.en"; the tooltip has it all
-        self.phase.setText(f"{phase} · {clock_text(state.t)}" + (f" · {short}" if short else ""))
+        show_detail = short and not (self._compact and state.phase == "listening")  # compact: no room for the engine
+        self.phase.setText(f"{phase} · {clock_text(state.t)}" + (f" · {short}" if show_detail else ""))
         self.phase.setToolTip(detail)
         self.customer.setText(f"Customer: {state.customer_name}" if state.customer_name else "")
         step = state.step
