@@ -273,7 +273,7 @@ def train(
     corpus_test = [e for e in datasets.corpus_examples("test", corpus) if e.text]
     log(f"examples: {len(fit_set)} to fit (with noisy copies), {len(dev)} dev, {len(corpus_test)} corpus test")
 
-    encoder = SentenceEncoder()
+    encoder = SentenceEncoder(threads=2)  # batches of texts: two threads pay off here
     cache = EmbeddingCache(encoder, cache_dir) if cache_dir else EmbeddingCache(encoder)
     x_fit, x_dev, x_test = inputs(fit_set, cache), inputs(dev, cache), inputs(corpus_test, cache)
     noisy_test = [replace(e, text=asr_noise(e.text, random.Random(seed + i))) for i, e in enumerate(corpus_test)]
