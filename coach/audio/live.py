@@ -1,18 +1,41 @@
-"""Live capture from sound devices (sounddevice / PortAudio).
+"""Live capture from sound devices (sounddevice / PortAudio), with recovery when a device vanishes.
 
 The customer is usually a monitor of the softphone's output (PulseAudio/PipeWire
 ``*.monitor`` source or a loopback device), the agent the microphone. Each device
 gets its own input stream whose callback does one thing: copy the block onto a
 bounded queue, or drop it and count an overflow when the queue is full. It never
 blocks. The consumer (the iterator) turns blocks into ``AudioFrame``s stamped with
-the channel's own sample count, and reports overflows and lost devices as
-``DeviceStatus`` events instead of losing them silently.
+the channel's own sample count, and reports trouble as ``DeviceStatus`` events:
+
+* ``overflow``: blocks were dropped (the computer is too busy);
+* ``lost``: the device stopped delivering audio (its stream ended, it delivered
+  nothing for ``stall_seconds``, or the sound server no longer has its source).
+  The stream is closed and reopened **by name** with back-off (0.5 s doubling to
+  8 s, and at once when the sound server announces the source again). While it is
+  away the channel is fed silence at the pace of the wall clock, so call time runs
+  on: timers and the transcript's times stay continuous, an utterance cut by the
+  loss is ended by the silence, and nothing jumps backwards;
+* ``recovered``: audio flows again from the reopened device;
+* ``silent`` / ``ok``: no sound above -60 dBFS for ``silent_seconds``, and sound again.
+
+PulseAudio/PipeWire: through PortAudio's ALSA ``pulse``/``default`` device the
+sound server *moves* a stream whose source vanished to another source (often a
+silent one) instead of ending it, so the device alone cannot tell. When ``pactl``
+works, coach pins the source the stream reads (``PULSE_SOURCE``, or the default
+source when capture started), listens to ``pactl subscribe`` for sources coming and
+going, and reopens the stream on that same source when it is back.
 """
 
 from __future__ import annotations
 
+import os
 import queue
+import re
+import shutil
+import subprocess
 import threading
+import time
+from contextlib import contextmanager
 from math import gcd
 from typing import Any, Iterator
 
@@ -21,6 +44,11 @@ import numpy as np
 from coach.audio.source import SAMPLE_RATE, AudioFrame
 from coach.errors import AudioError
 from coach.events import AGENT, CUSTOMER, DeviceStatus
+
+SOUND_LEVEL = 1e-3  # peak above -60 dBFS counts as sound (a null sink's monitor gives exact zeros)
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 8.0
+PULSE_DEVICES = ("pulse", "default")  # PortAudio ALSA devices that are PulseAudio/PipeWire clients
 
 
 def _sd():
@@ -93,10 +121,148 @@ class _Resampler:
         return resample_poly(x, SAMPLE_RATE // g, self.rate // g).astype(np.float32)
 
 
-class LiveSource:
-    """Frames from one or two live input devices, until ``stop()``; also yields ``DeviceStatus``."""
+# --------------------------------------------------------------------------- the sound server
 
-    def __init__(self, customer_device: Any, agent_device: Any = None, frame_seconds: float = 0.1, queue_seconds: float = 30.0):
+
+class PulseWatch:
+    """Which PulseAudio/PipeWire sources exist, kept fresh by ``pactl subscribe`` (no polling).
+
+    ``usable`` is False where there is no ``pactl`` or no server: then loss is
+    detected from the stream alone (it ends, or delivers nothing).
+    """
+
+    _EVENT = re.compile(r"Event '(new|remove)' on source #")
+
+    def __init__(self) -> None:
+        self.usable = bool(shutil.which("pactl")) and self._run("info") is not None
+        self.changed = threading.Event()
+        self._sources: set[str] = self._list() if self.usable else set()
+        self._proc: subprocess.Popen | None = None
+
+    @staticmethod
+    def _run(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout if out.returncode == 0 else None
+
+    def _list(self) -> set[str]:
+        out = self._run("list", "short", "sources")
+        return {line.split("\t")[1] for line in (out or "").splitlines() if line.count("\t") >= 1}
+
+    def default_source(self) -> str | None:
+        for line in (self._run("info") or "").splitlines():
+            if line.startswith("Default Source:"):
+                return line.split(":", 1)[1].strip() or None
+        return None
+
+    def start(self) -> None:
+        if not self.usable or self._proc is not None:
+            return
+        try:
+            self._proc = subprocess.Popen(["pactl", "subscribe"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                          text=True)
+        except OSError:
+            return
+        threading.Thread(target=self._follow, args=(self._proc,), name="coach-pulse-watch", daemon=True).start()
+
+    def _follow(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:  # ends when the process is stopped
+            if self._EVENT.search(line):
+                self.changed.set()
+
+    def refresh(self) -> None:
+        """Re-read the sources if the server said they changed (consumer thread)."""
+        if self.changed.is_set():
+            self.changed.clear()
+            self._sources = self._list()
+
+    def has(self, source: str) -> bool:
+        return source in self._sources
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+            self._proc = None
+
+
+@contextmanager
+def _pulse_source(source: str | None):
+    """Open a PulseAudio ALSA stream on ``source`` (libpulse reads ``PULSE_SOURCE`` when a stream opens)."""
+    if source is None:
+        yield
+        return
+    before = os.environ.get("PULSE_SOURCE")
+    os.environ["PULSE_SOURCE"] = source
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PULSE_SOURCE", None)
+        else:
+            os.environ["PULSE_SOURCE"] = before
+
+
+# --------------------------------------------------------------------------- one device
+
+
+class _Capture:
+    """One channel's device and its stream's health (written by the audio thread: ``last_block`` only)."""
+
+    def __init__(self, channel: str, device: dict):
+        self.channel = channel
+        self.device = device
+        self.name = device["name"]
+        self.pulse_source: str | None = None
+        self.stream: Any = None
+        self.gen = 0  # blocks of an older stream (closed) are dropped
+        self.resampler = _Resampler(SAMPLE_RATE)
+        self.samples = 0
+        self.opened_at = 0.0
+        self.last_block: float | None = None  # monotonic time of the stream's latest block
+        self.finished = False
+        self.lost_since: float | None = None  # monotonic; None while healthy
+        self.lost_samples = 0
+        self.backoff = BACKOFF_FIRST
+        self.next_attempt = 0.0
+        self.last_sound = 0.0  # call time of the latest block with sound
+        self.silent = False
+
+    @property
+    def label(self) -> str:
+        src = f" ({self.pulse_source})" if self.pulse_source else ""
+        return f"'{self.name}'{src}"
+
+
+def _shut(stream: Any) -> None:
+    try:
+        stream.stop()
+        stream.close()
+    except Exception:  # noqa: BLE001 - a vanished device may refuse; it is gone either way
+        pass
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}:{s:02d}"
+
+
+class LiveSource:
+    """Frames from one or two live input devices, until ``stop()``; also yields ``DeviceStatus``.
+
+    ``stall_seconds``: a stream that delivers nothing for this long is lost (``start_seconds``
+    before its first block: sound servers take a moment to start one). ``silent_seconds``:
+    no sound for this long is reported once as ``silent``.
+    """
+
+    def __init__(self, customer_device: Any, agent_device: Any = None, frame_seconds: float = 0.1,
+                 queue_seconds: float = 30.0, *, stall_seconds: float = 3.0, start_seconds: float = 6.0,
+                 silent_seconds: float = 60.0, watch_server: bool = True):
         self.frame_samples = max(1, int(round(frame_seconds * SAMPLE_RATE)))
         self.devices = {CUSTOMER: resolve_device(customer_device)}
         if agent_device is not None:
@@ -104,97 +270,226 @@ class LiveSource:
         self.channels: tuple[str, ...] = tuple(ch for ch in (AGENT, CUSTOMER) if ch in self.devices)
         self.path = " + ".join(f"{ch}: {d['name']}" for ch, d in self.devices.items())
         blocks = max(4, int(queue_seconds / frame_seconds) * len(self.devices))
-        self._queue: queue.Queue[tuple[str, np.ndarray] | tuple[str, None]] = queue.Queue(maxsize=blocks)
+        self._queue: queue.Queue[tuple[str, int, np.ndarray | None]] = queue.Queue(maxsize=blocks)
         self.overflows: dict[str, int] = {ch: 0 for ch in self.devices}
         self._reported: dict[str, int] = {ch: 0 for ch in self.devices}
-        self._samples: dict[str, int] = {ch: 0 for ch in self.devices}
+        self.stall_seconds = stall_seconds
+        self.start_seconds = start_seconds
+        self.silent_seconds = silent_seconds
+        self._captures = {ch: _Capture(ch, dev) for ch, dev in self.devices.items()}
+        self._pulse = PulseWatch() if watch_server and any(d["name"] in PULSE_DEVICES for d in self.devices.values()) else None
+        if self._pulse is not None and self._pulse.usable:
+            default = self._pulse.default_source()
+            for cap in self._captures.values():
+                if cap.name in PULSE_DEVICES:
+                    cap.pulse_source = os.environ.get("PULSE_SOURCE") or default
         self._stop = threading.Event()
-        self._streams: list[Any] = []
-        self._resamplers: dict[str, _Resampler] = {}
+        self._closers: list[threading.Thread] = []
 
     # ----------------------------------------------------------------- audio thread
 
     def _callback_for(self, channel: str):
-        q, overflows = self._queue, self.overflows
+        q, overflows, cap = self._queue, self.overflows, self._captures[channel]
+        gen = cap.gen
 
         def callback(indata, frames, time_info, status) -> None:  # never blocks
+            if gen != cap.gen:
+                return  # a stream being closed after its device was lost
+            cap.last_block = time.monotonic()
             if status and status.input_overflow:
                 overflows[channel] += 1
             try:
-                q.put_nowait((channel, indata[:, 0].copy()))
+                q.put_nowait((channel, gen, indata[:, 0].copy()))
             except queue.Full:
                 overflows[channel] += 1
 
         return callback
 
     def _finished_for(self, channel: str):
+        gen = self._captures[channel].gen
+
         def finished() -> None:
             if not self._stop.is_set():
                 try:
-                    self._queue.put_nowait((channel, None))
+                    self._queue.put_nowait((channel, gen, None))
                 except queue.Full:
                     pass
 
         return finished
 
-    # ----------------------------------------------------------------- consumer
+    # ----------------------------------------------------------------- opening and closing
 
-    def _open(self) -> None:
+    def _open_stream(self, cap: _Capture) -> None:
+        """Open and start ``cap``'s device (looked up again by name: its index may have changed)."""
         sd = _sd()
-        for channel, dev in self.devices.items():
-            stream = None
+        dev = cap.device if cap.opened_at == 0.0 else self._find_again(cap)
+        stream, error = None, None
+        with _pulse_source(cap.pulse_source):
             for rate in (SAMPLE_RATE, int(dev["default_samplerate"])):
                 try:
                     stream = sd.InputStream(
-                        device=dev["index"],
-                        channels=1,
-                        samplerate=rate,
-                        dtype="float32",
+                        device=dev["index"], channels=1, samplerate=rate, dtype="float32",
                         blocksize=int(self.frame_samples * rate / SAMPLE_RATE),
-                        callback=self._callback_for(channel),
-                        finished_callback=self._finished_for(channel),
+                        callback=self._callback_for(cap.channel), finished_callback=self._finished_for(cap.channel),
                     )
                     break
                 except Exception as exc:  # PortAudio: unsupported rate, busy or vanished device
                     error = exc
             if stream is None:
+                raise AudioError(f"Cannot open the input device '{dev['name']}' for the {cap.channel} ({error}); "
+                                 "check it in `coach devices`.")
+            cap.device = dev
+            cap.resampler = _Resampler(int(stream.samplerate))
+            cap.last_block, cap.finished = None, False
+            cap.opened_at = time.monotonic()
+            cap.stream = stream
+            try:
+                stream.start()
+            except Exception as exc:  # noqa: BLE001 - PortAudio
+                self._close_stream(cap)
+                raise AudioError(f"Cannot start the input device '{dev['name']}' for the {cap.channel} ({exc}).") from None
+
+    def _find_again(self, cap: _Capture) -> dict:
+        """The device by its name; PortAudio lists devices once, so look again if it is not there."""
+        try:
+            return resolve_device(cap.name)
+        except AudioError:
+            if any(c.stream is not None for c in self._captures.values()):
+                raise  # re-reading the list would close the other channel's stream too
+            sd = _sd()
+            sd._terminate()
+            sd._initialize()
+            return resolve_device(cap.name)
+
+    def _close_stream(self, cap: _Capture, wait: bool = False) -> None:
+        stream, cap.stream = cap.stream, None
+        cap.gen += 1  # whatever the old stream still queued is dropped
+        cap.last_block = None
+        if stream is None:
+            return
+        if wait:
+            _shut(stream)
+        else:  # stopping a stream whose device vanished can hang for seconds: not on the consumer's thread
+            closer = threading.Thread(target=_shut, args=(stream,), name="coach-close-stream", daemon=True)
+            closer.start()
+            self._closers.append(closer)
+
+    def _open(self) -> None:
+        if self._pulse is not None:
+            self._pulse.start()
+        for cap in self._captures.values():
+            try:
+                self._open_stream(cap)
+            except AudioError:
                 self.stop()
-                raise AudioError(f"Cannot open the input device '{dev['name']}' for the {channel} ({error}); check it in `coach devices`.")
-            self._resamplers[channel] = _Resampler(int(stream.samplerate))
-            self._streams.append(stream)
-        for stream in self._streams:
-            stream.start()
+                self._close()
+                raise
+
+    def _close(self) -> None:
+        for cap in self._captures.values():
+            self._close_stream(cap, wait=True)
+        for closer in self._closers:  # PortAudio must not be shut down under a stream still closing
+            closer.join(10)
+        self._closers.clear()
+        if self._pulse is not None:
+            self._pulse.stop()
+
+    # ----------------------------------------------------------------- consumer
 
     def __iter__(self) -> Iterator[AudioFrame | DeviceStatus]:
         self._open()
         try:
             while not self._stop.is_set():
                 try:
-                    channel, block = self._queue.get(timeout=0.2)
+                    channel, gen, block = self._queue.get(timeout=0.1)
                 except queue.Empty:
-                    continue
-                t = self._samples[channel] / SAMPLE_RATE
-                if block is None:
-                    yield DeviceStatus(t, channel, "lost", f"The {channel} device '{self.devices[channel]['name']}' stopped delivering audio.")
-                    continue
-                x = self._resamplers[channel](block)
-                self._samples[channel] += len(x)
-                if self.overflows[channel] != self._reported[channel]:
-                    dropped = self.overflows[channel] - self._reported[channel]
-                    self._reported[channel] = self.overflows[channel]
-                    yield DeviceStatus(t, channel, "overflow", f"{dropped} audio block(s) of the {channel} were dropped (the computer is too busy).")
-                yield AudioFrame(self._samples[channel] / SAMPLE_RATE, {channel: x})
+                    pass
+                else:
+                    cap = self._captures[channel]
+                    if gen == cap.gen and cap.stream is not None:
+                        if block is None:
+                            cap.finished = True
+                        else:
+                            yield from self._blocks(cap, block)
+                yield from self._check(time.monotonic())
         finally:
             self._close()
 
+    def _t(self, cap: _Capture) -> float:
+        return cap.samples / SAMPLE_RATE
+
+    def _blocks(self, cap: _Capture, block: np.ndarray) -> Iterator[AudioFrame | DeviceStatus]:
+        channel = cap.channel
+        if cap.lost_since is not None:  # the reopened device delivers again
+            gap = time.monotonic() - cap.lost_since
+            cap.lost_since = None
+            cap.backoff = BACKOFF_FIRST
+            cap.last_sound = self._t(cap)
+            yield DeviceStatus(self._t(cap), channel, "recovered",
+                               f"The {channel} device {cap.label} is back after {_clock(gap)}; capture resumed "
+                               "(the gap is silence in the transcript).")
+        x = cap.resampler(block)
+        t0 = self._t(cap)
+        cap.samples += len(x)
+        if self.overflows[channel] != self._reported[channel]:
+            dropped = self.overflows[channel] - self._reported[channel]
+            self._reported[channel] = self.overflows[channel]
+            yield DeviceStatus(t0, channel, "overflow", f"{dropped} audio block(s) of the {channel} were dropped (the computer is too busy).")
+        if len(x) and float(np.max(np.abs(x))) > SOUND_LEVEL:
+            cap.last_sound = self._t(cap)
+            if cap.silent:
+                cap.silent = False
+                yield DeviceStatus(t0, channel, "ok", f"Sound from the {channel} device {cap.label} again.")
+        elif not cap.silent and self._t(cap) - cap.last_sound >= self.silent_seconds:
+            cap.silent = True
+            yield DeviceStatus(self._t(cap), channel, "silent",
+                               f"No sound from the {channel} device {cap.label} for {_clock(self._t(cap) - cap.last_sound)}; "
+                               "if the call is not on hold, check that the softphone plays into it.")
+        yield AudioFrame(self._t(cap), {channel: x})
+
+    def _check(self, now: float) -> Iterator[AudioFrame | DeviceStatus]:
+        """Loss, silence while away, reconnection: runs between blocks and at least every 0.1 s."""
+        pulse = self._pulse if self._pulse is not None and self._pulse.usable else None
+        if pulse is not None:
+            pulse.refresh()
+        for cap in self._captures.values():
+            if cap.stream is not None:
+                why = None
+                if cap.finished:
+                    why = "stopped delivering audio"
+                elif cap.pulse_source and pulse is not None and not pulse.has(cap.pulse_source):
+                    why = f"is gone: the sound server no longer has the source '{cap.pulse_source}'"
+                elif cap.last_block is None and now - cap.opened_at > self.start_seconds:
+                    why = f"delivered no audio in {self.start_seconds:.0f} s"
+                elif cap.last_block is not None and now - cap.last_block > self.stall_seconds:
+                    why = f"delivered no audio for {now - cap.last_block:.0f} s"
+                if why is not None:
+                    self._close_stream(cap)
+                    cap.next_attempt = now + cap.backoff
+                    if cap.lost_since is None:  # a new loss (not a reopen that never delivered)
+                        cap.lost_since, cap.lost_samples = now, cap.samples
+                        yield DeviceStatus(self._t(cap), cap.channel, "lost",
+                                           f"The {cap.channel} device {cap.label} {why}; the call goes on and coach "
+                                           "reconnects as soon as it is back.")
+            if cap.lost_since is not None and cap.last_block is None:
+                yield from self._silence_until(cap, now)  # call time runs on while the device is away
+            if cap.stream is None and not self._stop.is_set():
+                pinned = cap.pulse_source is not None and pulse is not None
+                if pinned and not pulse.has(cap.pulse_source):
+                    cap.next_attempt = now  # not there yet: try as soon as the server announces it
+                    continue
+                if now >= cap.next_attempt:
+                    try:
+                        self._open_stream(cap)
+                    except AudioError:
+                        cap.backoff = min(cap.backoff * 2, BACKOFF_MAX)
+                        cap.next_attempt = now + cap.backoff
+
+    def _silence_until(self, cap: _Capture, now: float) -> Iterator[AudioFrame]:
+        target = cap.lost_samples + int((now - cap.lost_since) * SAMPLE_RATE)
+        while cap.samples + self.frame_samples <= target:
+            cap.samples += self.frame_samples
+            yield AudioFrame(self._t(cap), {cap.channel: np.zeros(self.frame_samples, np.float32)})
+
     def stop(self) -> None:
         self._stop.set()
-
-    def _close(self) -> None:
-        for stream in self._streams:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:
-                pass
-        self._streams.clear()

@@ -173,3 +173,109 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
     assert first["type"] == "utterance" and first["channel"] == "customer"
     assert "internet" in first["text"].lower(), (first, text)
     assert "speech engine whisper" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- device trouble
+
+
+class _Capture:
+    """Runs a LiveSource (and optionally a recognizer) on a thread; the test waits on what it yields."""
+
+    def __init__(self, source, pipeline=None):
+        self.source, self.pipeline = source, pipeline
+        self.items: queue.Queue = queue.Queue()
+        self.frame_times: list[float] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        for item in self.source:
+            if isinstance(item, DeviceStatus):
+                self.items.put(item)
+                continue
+            self.frame_times.append(item.t)
+            self.items.put(("frame", item.t))
+            if self.pipeline is not None:
+                for event in self.pipeline.feed(item):
+                    if isinstance(event, Utterance):
+                        self.items.put(event)
+
+    def wait_for(self, predicate, timeout: float, what: str):
+        import time
+
+        deadline = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            try:
+                item = self.items.get(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
+            except queue.Empty:
+                continue
+            if not isinstance(item, tuple):
+                seen.append(item)
+            if predicate(item):
+                return item
+        raise AssertionError(f"no {what} within {timeout:.0f} s; saw {seen[-5:]}")
+
+    def close(self) -> None:
+        self.source.stop()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+def _sink_module(env_sink: str = "softphone") -> str:
+    out = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True, check=True).stdout
+    return next(line.split("\t")[0] for line in out.splitlines() if f"sink_name={env_sink}" in line)
+
+
+def _status(state):
+    return lambda item: isinstance(item, DeviceStatus) and item.state == state
+
+
+@pytest.mark.slow
+def test_a_vanished_source_is_reported_reopened_by_name_and_transcribed_after(pulse_env, customer_line):
+    from coach.stt.pipeline import ChannelRecognizers
+    from coach.stt.whisper import WhisperRecognizer
+
+    wav, text = customer_line
+    source = LiveSource("pulse", frame_seconds=0.1)
+    capture = _Capture(source, ChannelRecognizers(WhisperRecognizer(partials=False), source.channels))
+    reloaded = False
+    try:
+        capture.wait_for(lambda item: isinstance(item, tuple), 30, "audio from the pulse device")
+        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+        before = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance before the loss")
+
+        subprocess.run(["pactl", "unload-module", _sink_module()], check=True, timeout=30)  # the softphone vanishes
+        lost = capture.wait_for(_status("lost"), 30, "'lost' status")
+        assert "softphone.monitor" in lost.message and lost.t >= before.end
+        # while it is away, call time runs on (silence), so timers and the transcript's clock stay continuous
+        capture.wait_for(lambda item: isinstance(item, tuple) and item[1] > lost.t + 1.0, 30, "silence during the loss")
+
+        subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=softphone"], check=True, timeout=30)
+        reloaded = True
+        back = capture.wait_for(_status("recovered"), 30, "'recovered' status")
+        assert back.t > lost.t + 1.0 and "softphone.monitor" in back.message
+        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+        after = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance after the recovery")
+    finally:
+        if not reloaded:
+            subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=softphone"], timeout=30)
+        capture.close()
+    assert after.start > back.t - 0.5, (after, back)
+    for heard in (before, after):
+        assert "internet" in heard.text.lower(), (heard.text, text)
+    times = capture.frame_times
+    assert all(b > a for a, b in zip(times, times[1:])), "call time went backwards"
+
+
+def test_a_source_silent_for_long_is_reported_once_then_sound_again(pulse_env, customer_line):
+    wav, _ = customer_line
+    capture = _Capture(LiveSource("pulse", frame_seconds=0.1, silent_seconds=1.0))
+    try:
+        silent = capture.wait_for(_status("silent"), 30, "'silent' status")  # a null sink's monitor is all zeros
+        assert "No sound from the customer device" in silent.message and silent.t >= 1.0
+        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+        ok = capture.wait_for(_status("ok"), 30, "'ok' status once sound came")
+        assert ok.t > silent.t
+    finally:
+        capture.close()
