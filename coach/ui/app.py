@@ -126,7 +126,7 @@ def _trace_live(trace: Trace, panel: Any, controller: Any, bridge: EventBridge) 
 
     The pipeline process notes when it emitted each step (``step_emitted``) in the same file.
     """
-    from coach.events import CallEnded
+    from coach.events import CallEnded, Classified, DeviceStatus
 
     trace.mark("shown", exposed=panel.isVisible())
     stalls = GuiStallMeter(parent=panel)
@@ -139,8 +139,15 @@ def _trace_live(trace: Trace, panel: Any, controller: Any, bridge: EventBridge) 
     def shown(step: str) -> None:  # GUI thread: the panel now shows it
         trace.mark("step_shown", step=step, t=controller.state.step.since if controller.state.step else None)
 
-    def ended(event: Any) -> None:
-        if isinstance(event, CallEnded):
+    def ended(event: Any) -> None:  # connected after the controller: the panel already shows the event
+        if isinstance(event, Classified):
+            u = event.utterance
+            trace.mark("utterance_shown", channel=u.channel, text=u.text, start=u.start, end=u.end)
+        elif isinstance(event, DeviceStatus):
+            banner = panel.device_banner
+            trace.mark("device_shown", channel=event.channel, state=event.state, t=event.t,
+                       banner=banner.text() if banner.isVisibleTo(panel) else "", level=banner.property("level"))
+        elif isinstance(event, CallEnded):
             trace.mark("gui_stalls", max_gap_ms=stalls.max_gap_ms, worst_at=stalls.worst_at,
                        max_gap_during_call_ms=stalls.max_gap_since_mark_ms, ticks=stalls.ticks)
 

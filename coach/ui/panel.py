@@ -152,9 +152,9 @@ class CoachPanel(QWidget):
                 "error", f"The edited playbook did not load; the last good one keeps running. Fix: {first}{more}")
         else:
             self.playbook_banner.clear_message()
-        trouble = state.device_trouble
-        if trouble:
-            self.device_banner.show_message("warning", " ".join(d.message for d in trouble))
+        notice = state.device_notice  # icon + words: lost ✖, silent/dropped ⚠, back again ✔
+        if notice:
+            self.device_banner.show_message(*notice)
         else:
             self.device_banner.clear_message()
         self.timers.show_state(state)

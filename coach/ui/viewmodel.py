@@ -36,6 +36,7 @@ MOOD_WINDOW = 300.0  # seconds of mood history behind the trend line ("the last 
 MOOD_SAMPLE = 2.0  # one point of mood history every N seconds of call time
 ALERTS_KEPT = 3
 DEVICE_TROUBLE = ("silent", "lost", "overflow")
+DEVICE_NOTICE_SECONDS = 10.0  # a one-off device notice (blocks dropped, device back) stays this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,9 @@ class DeviceView:
     def trouble(self) -> bool:
         return self.state in DEVICE_TROUBLE
 
+    def recent(self, now: float) -> bool:
+        return now - self.t < DEVICE_NOTICE_SECONDS
+
 
 @dataclass(frozen=True, slots=True)
 class PanelState:
@@ -130,7 +134,21 @@ class PanelState:
 
     @property
     def device_trouble(self) -> tuple[DeviceView, ...]:
-        return tuple(d for d in self.devices if d.trouble)
+        """Devices in trouble now: lost or silent until they recover, dropped blocks for a few seconds."""
+        return tuple(d for d in self.devices if d.trouble and (d.state != "overflow" or d.recent(self.t)))
+
+    @property
+    def device_notice(self) -> tuple[str, str] | None:
+        """(level, text) of the device banner: ``error`` while a device is lost, ``warning`` for silence or
+        dropped blocks, ``ok`` for a few seconds after a device came back; None when all is well."""
+        trouble = self.device_trouble
+        if trouble:
+            level = "error" if any(d.state == "lost" for d in trouble) else "warning"
+            return level, " ".join(d.message for d in trouble)
+        back = tuple(d for d in self.devices if d.state in ("recovered", "ok") and d.recent(self.t))
+        if back:
+            return "ok", " ".join(d.message for d in back)
+        return None
 
     def partial(self, channel: str) -> str:
         return next((text for ch, text in self.partials if ch == channel), "")

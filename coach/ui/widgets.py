@@ -295,7 +295,7 @@ class TranscriptView(QWidget):
 class Banner(QLabel):
     """A one-line notice with an icon: device trouble, a failed playbook reload, Wayland, models loading."""
 
-    ICONS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+    ICONS = {"error": "✖", "warning": "⚠", "info": "ℹ", "ok": "✔"}
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -305,13 +305,18 @@ class Banner(QLabel):
         self.setVisible(False)
 
     def show_message(self, level: str, text: str) -> None:
-        self.setText(f"{self.ICONS.get(level, '')} {text}".strip())
+        text = f"{self.ICONS.get(level, '')} {text}".strip()
+        if text == self.text() and self.property("level") == level and not self.isHidden():
+            return  # shown at display rate: no relayout when nothing changed
+        self.setText(text)
         if self.property("level") != level:
             self.setProperty("level", level)
             _repolish(self)
         self.setVisible(True)
 
     def clear_message(self) -> None:
+        if self.isHidden() and not self.text():
+            return
         self.setVisible(False)
         self.setText("")
 

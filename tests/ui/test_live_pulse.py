@@ -1,10 +1,14 @@
 """`coach live` on a real PulseAudio server: the customer's speech is played into a null sink
-(the 'softphone'), the panel captures its monitor, and shows the step the playbook chose."""
+(the 'softphone'), the panel captures its monitor, and shows the step the playbook chose.
+
+Mid-call the softphone's sink vanishes (its module is unloaded) and comes back under the
+same name: the panel says the customer's audio is lost, then that it is back, the speech
+after the gap is transcribed and coached, and the call log holds the whole call.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,13 +24,25 @@ CALLS = Path(__file__).resolve().parents[1] / "calls"
 pytestmark = [pytest.mark.slow, pytest.mark.live]
 
 
-def test_live_panel_coaches_a_call_from_the_softphone_monitor(pulse_null_sink, tmp_path):
+def _customer_side(script: Path | list, out: Path) -> Path:
     from coach.demo import render_call
 
-    call = tmp_path / "manager_request.wav"
-    render_call(CALLS / "manager_request.txt", call)
-    customer = tmp_path / "customer.wav"
-    subprocess.run(["sox", str(call), str(customer), "remix", "2"], check=True)  # the customer's side only
+    call = out.with_suffix(".call.wav")
+    render_call(script, call)
+    subprocess.run(["sox", str(call), str(out), "remix", "2"], check=True)  # the customer's side only
+    return out
+
+
+def _sink_module(env: dict) -> str:
+    out = subprocess.run(["pactl", "list", "short", "modules"], env=env, capture_output=True, text=True, check=True).stdout
+    return next(line.split("\t")[0] for line in out.splitlines() if "sink_name=coach_test" in line)
+
+
+def test_live_panel_coaches_a_call_and_recovers_when_the_softphone_sink_vanishes(pulse_null_sink, tmp_path):
+    from coach.demo import Line
+
+    first = _customer_side([Line("customer", "My internet keeps dropping every evening.")], tmp_path / "first.wav")
+    later = _customer_side(CALLS / "manager_request.txt", tmp_path / "later.wav")
 
     env = dict(pulse_null_sink, COACH_UI_TRACE="/dev/stdout", COACH_DATA_DIR=str(tmp_path / "data"),
                COACH_CONFIG_DIR=str(tmp_path / "config"), QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
@@ -34,35 +50,74 @@ def test_live_panel_coaches_a_call_from_the_softphone_monitor(pulse_null_sink, t
         [sys.executable, "-m", "coach", "live", "--customer-device", "pulse", "--engine", "whisper"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    watchdog = threading.Timer(300, coach.kill)  # a hung run fails the test instead of blocking CI
+    watchdog = threading.Timer(420, coach.kill)  # a hung run fails the test instead of blocking CI
     watchdog.start()
     marks: list[dict] = []
-    player = None
+    players: list[subprocess.Popen] = []
+    sink_back = True
+
+    def play(wav: Path) -> None:
+        players.append(subprocess.Popen(["paplay", "--device=coach_test", str(wav)], env=pulse_null_sink))
+
     try:
-        for line in coach.stdout:
+        stage = "wait ready"
+        for line in coach.stdout:  # the panel's own trace: each mark is written when the GUI shows it
             if not line.startswith("{"):
                 continue
             mark = json.loads(line)
             marks.append(mark)
-            if mark["what"] == "ready":
-                player = subprocess.Popen(["paplay", "--device=coach_test", str(customer)], env=pulse_null_sink)
-            if mark["what"] == "step_shown" and mark["step"] == "delegate_up":
+            what = mark["what"]
+            if stage == "wait ready" and what == "ready":
+                play(first)
+                stage = "wait first line"
+            elif stage == "wait first line" and what == "utterance_shown" and "internet" in mark["text"].lower():
+                players[-1].wait(timeout=60)
+                subprocess.run(["pactl", "unload-module", _sink_module(pulse_null_sink)], env=pulse_null_sink,
+                               check=True, timeout=30)  # the softphone's sink vanishes mid-call
+                sink_back = False
+                stage = "wait lost"
+            elif stage == "wait lost" and what == "device_shown" and mark["state"] == "lost":
+                subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=coach_test"], env=pulse_null_sink,
+                               check=True, timeout=30)  # ... and comes back under the same name
+                sink_back = True
+                stage = "wait recovered"
+            elif stage == "wait recovered" and what == "device_shown" and mark["state"] == "recovered":
+                play(later)
+                stage = "wait delegate_up"
+            elif stage == "wait delegate_up" and what == "step_shown" and mark["step"] == "delegate_up":
+                stage = "done"
                 break
-        if player is not None:
+        for player in players:
             player.wait(timeout=120)
         coach.send_signal(signal.SIGINT)  # Ctrl-C: the panel closes cleanly
         _, err = coach.communicate(timeout=60)
     finally:
         watchdog.cancel()
+        if not sink_back:
+            subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=coach_test"], env=pulse_null_sink)
         if coach.poll() is None:
             coach.kill()
     whats = [m["what"] for m in marks]
-    assert whats[0] == "shown" and "ready" in whats, (whats, err[-2000:])
-    assert whats.index("shown") < whats.index("ready")  # the window is up before the models
-    assert any(m["what"] == "step_shown" and m["step"] == "delegate_up" for m in marks), err[-2000:]
+    assert stage == "done", (stage, whats[-10:], err[-2000:])
+    assert whats[0] == "shown" and whats.index("shown") < whats.index("ready")  # the window is up before the models
     assert coach.returncode == 0, err[-2000:]
+
+    lost = next(m for m in marks if m["what"] == "device_shown" and m["state"] == "lost")
+    back = next(m for m in marks if m["what"] == "device_shown" and m["state"] == "recovered")
+    assert lost["banner"].startswith("✖") and "coach_test.monitor" in lost["banner"], lost  # icon and words
+    assert lost["level"] == "error"
+    assert back["banner"].startswith("✔") and "is back" in back["banner"], back
+    assert back["t"] > lost["t"]  # call time ran on through the gap
+
     logs = list((tmp_path / "data" / "calls").glob("*.jsonl"))
     assert len(logs) == 1, err[-2000:]
     events = read_log(logs[0])
-    assert any(e["type"] == "step" and e["step"] == "delegate_up" for e in events)
+    kinds = [(e["type"], e.get("state")) for e in events]
+    i_lost, i_back = kinds.index(("device", "lost")), kinds.index(("device", "recovered"))
+    said = [(i, e) for i, e in enumerate(events) if e["type"] == "utterance" and e["channel"] == "customer"]
+    assert any(i < i_lost and "internet" in e["text"].lower() for i, e in said)  # before the loss: kept
+    assert any(i > i_back and "manager" in e["text"].lower() for i, e in said)  # after: transcribed
+    after = [e for i, e in said if i > i_back]
+    assert all(e["start"] >= events[i_lost]["t"] for e in after)  # no time jump backwards
+    assert any(e["type"] == "step" and e["step"] == "delegate_up" for e in events[i_back:])
     assert events[-1]["type"] == "call_ended"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from coach.events import DeviceStatus, PlaybookReloaded
-from coach.ui.viewmodel import PanelState, fold, reduce
+from coach.ui.viewmodel import PanelState, at_time, fold, reduce
 
 
 @pytest.fixture
@@ -101,11 +101,16 @@ def test_failed_playbook_reload_and_device_trouble_show_as_banners(panel, qtbot,
     assert panel.playbook_banner.isVisible() and "last good one keeps running" in panel.playbook_banner.text()
     assert "p.yaml:4:3" in panel.playbook_banner.text()
     assert panel.device_banner.isVisible() and "stopped delivering audio" in panel.device_banner.text()
+    assert panel.device_banner.text().startswith("✖")  # an icon and words, not colour alone
+    assert panel.device_banner.property("level") == "error"
     assert panel.step_card.title.text() == "Listen"  # the last good playbook's step stays
     state = reduce(state, PlaybookReloaded(4.0, "p.yaml", True))
-    state = reduce(state, DeviceStatus(4.0, "customer", "recovered", "back"))
+    state = reduce(state, DeviceStatus(4.0, "customer", "recovered", "The customer device is back."))
     panel.show_state(state)
-    assert not panel.playbook_banner.isVisible() and not panel.device_banner.isVisible()
+    assert not panel.playbook_banner.isVisible()
+    assert panel.device_banner.isVisible() and panel.device_banner.text() == "✔ The customer device is back."
+    panel.show_state(at_time(state, 30.0))
+    assert not panel.device_banner.isVisible()
 
 
 def test_step_change_is_announced_once(panel, qtbot, call_events):

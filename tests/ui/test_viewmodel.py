@@ -65,8 +65,24 @@ def test_failed_playbook_reload_shows_errors_until_a_good_reload():
 def test_device_trouble_is_shown_and_cleared_on_recovery():
     state = reduce(PanelState(), DeviceStatus(3.0, "customer", "lost", "The customer device stopped."))
     assert [d.channel for d in state.device_trouble] == ["customer"]
-    state = reduce(state, DeviceStatus(4.0, "customer", "recovered", "back"))
+    assert state.device_notice == ("error", "The customer device stopped.")
+    assert at_time(state, 300.0).device_notice[0] == "error"  # lost stays lost until it is back
+    state = reduce(state, DeviceStatus(9.0, "customer", "recovered", "The customer device is back."))
     assert state.device_trouble == ()
+    assert state.device_notice == ("ok", "The customer device is back.")  # said for a few seconds
+    assert at_time(state, 9.0 + viewmodel.DEVICE_NOTICE_SECONDS).device_notice is None
+
+
+def test_silence_and_dropped_blocks_are_warnings_dropped_blocks_pass():
+    state = reduce(PanelState(), DeviceStatus(2.0, "agent", "overflow", "3 blocks dropped."))
+    assert state.device_notice == ("warning", "3 blocks dropped.")
+    assert at_time(state, 2.0 + viewmodel.DEVICE_NOTICE_SECONDS).device_notice is None
+    state = reduce(state, DeviceStatus(70.0, "customer", "silent", "No sound for 1:00."))
+    state = reduce(state, DeviceStatus(71.0, "agent", "lost", "The agent device is gone."))
+    level, text = state.device_notice
+    assert level == "error" and "No sound" in text and "agent device is gone" in text  # the worst sets the level
+    state = reduce(state, DeviceStatus(75.0, "customer", "ok", "Sound again."))
+    assert state.device_notice == ("error", "The agent device is gone.")
 
 
 def test_transcript_and_mood_history_stay_bounded_on_a_long_call():
