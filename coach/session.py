@@ -118,8 +118,9 @@ class Session:
                     self._handle(event)
                 self._ticks_until(self.now)
                 if self._stop.is_set():
-                    reason = "stopped"
                     break
+            if self._stop.is_set():  # stop() may also end the source's iteration cleanly
+                reason = "stopped"
             for event in self.channels.finish():
                 self._handle(event)
             self._between_frames()

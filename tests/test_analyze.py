@@ -77,6 +77,27 @@ def test_broken_playbook_edit_mid_call_keeps_the_last_good_one(manager_call, tmp
     assert any(isinstance(e, StepChanged) and e.step == "delegate_up" for e in events)
 
 
+@pytest.mark.slow
+def test_a_call_stopped_mid_way_is_logged_as_stopped_with_what_came_before(manager_call, tmp_path, monkeypatch):
+    from coach.session import open_session_for_file
+
+    box: list = []
+
+    def sink(event):
+        if getattr(event, "t", 0) > 6.0 and box:
+            box[0].stop()  # the agent closes the panel mid-call
+
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path))
+    session = open_session_for_file(manager_call, engine="whisper", sinks=[sink])
+    box.append(session)
+    session.run()
+    logged = read_log(session.log_path)
+    assert logged[0]["type"] == "call_started"
+    assert logged[-1]["type"] == "call_ended" and logged[-1]["reason"] == "stopped"
+    assert logged[-1]["t"] < 20.0  # it did not run on to the end of the call
+    assert any(e["type"] == "utterance" or e["type"] == "classified" for e in logged)
+
+
 def test_missing_call_is_one_clear_error(capsys, tmp_path):
     rc = main(["analyze", str(tmp_path / "nope.wav"), "--no-log"])
     err = capsys.readouterr().err
