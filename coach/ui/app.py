@@ -89,6 +89,9 @@ def run_live(args: argparse.Namespace) -> int:
 
     bridge.failed.connect(failed)
     panel.show()  # on screen now; the models load in the worker
+    from coach.ui.hotkeys import attach as attach_hotkeys
+
+    hotkeys = attach_hotkeys(panel, getattr(args, "hotkeys", "off"))  # X11: Ctrl+Alt+<letter> from any window
     controller.set_phase("loading", "loading speech and classifier models…")
     trace = Trace.from_env()
     if trace.on:
@@ -111,6 +114,8 @@ def run_live(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
+        if hotkeys is not None:
+            hotkeys.stop()
         pipeline.stop()
         pipeline.join()
         if pipeline.log_path:

@@ -33,6 +33,19 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _hotkeys(text: str) -> str:
+    if text.strip().lower() == "off":
+        return "off"
+    mods = {"ctrl", "control", "alt", "shift", "super", "win"}
+    parts = [p.strip().lower() for p in text.split("+")]
+    if not all(p in mods for p in parts):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a set of modifiers; combine ctrl, alt, shift and super "
+                                         "with '+' (e.g. ctrl+alt), or give 'off'")
+    if not set(parts) & {"ctrl", "control", "alt", "super", "win"}:
+        raise argparse.ArgumentTypeError("include ctrl, alt or super (shift alone would take letters from every window)")
+    return text
+
+
 def cmd_live(args: argparse.Namespace) -> int:
     from coach.ui.app import run_live
 
@@ -65,6 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     live.add_argument("--agent-device", metavar="NAME|INDEX", help="the agent's microphone")
     live.add_argument("--file", metavar="CALL", help="instead of devices: a recording paced like a live call ('demo' works)")
     _panel_arguments(live)
+    live.add_argument("--hotkeys", metavar="MODS", type=_hotkeys, default="ctrl+alt",
+                      help="on X11 the buttons' letters with these modifiers work from any window, so the softphone "
+                      "keeps the focus (default ctrl+alt: Ctrl+Alt+S summarized ... Ctrl+Alt+D dismiss); 'off' to disable")
     live.add_argument("--keys", action="store_true",
                       help="let a click focus the panel so its one-key shortcuts work (updates still never take focus)")
     live.add_argument("--sound", action="store_true", help="a soft sound when the step changes")

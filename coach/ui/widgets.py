@@ -344,9 +344,16 @@ class ActionBar(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self.step_choices: list[tuple[str, str]] = []  # (step id, title) for "override"
         self.current_step: str | None = None
-        layout = QHBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(2)
+        layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        outer.addLayout(layout)
+        self.hint = _label("keysHint")  # which keys work from any window (global shortcuts), when they do
+        self.hint.setVisible(False)
+        outer.addWidget(self.hint)
         for action, text, key in ACTION_BUTTONS:
             button = QPushButton(f"{text} ({key})")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -371,6 +378,28 @@ class ActionBar(QWidget):
 
     def trigger(self, action: str, step: str | None = None) -> None:
         self.action.emit(action, step if action == "override" else self.current_step)
+
+    def global_key(self, action: str) -> None:
+        """A system-wide shortcut was pressed (``coach.ui.hotkeys``): the same as the button."""
+        if action == "override":
+            self.open_override_menu()
+        else:
+            self.trigger(action)
+
+    def show_global_keys(self, labels: dict[str, str]) -> None:
+        """Name the system-wide shortcuts on the buttons' tooltips and in one line under them."""
+        for action, text, key in ACTION_BUTTONS:
+            extra = f", or {labels[action]} from any window" if action in labels else ""
+            self.buttons[action].setToolTip(f"Tell the coach: {text.lower()} — shortcut {key}{extra}")
+        if not labels:
+            self.hint.setVisible(False)
+            return
+        prefix = next(iter(labels.values())).rsplit("+", 1)[0]
+        keys = " ".join(labels[a].rsplit("+", 1)[1] for a, _, _ in ACTION_BUTTONS if a in labels)
+        more = [f"{labels[a].rsplit('+', 1)[1]} {word}" for a, word in (("dismiss", "dismiss"), ("override", "other step"))
+                if a in labels]
+        self.hint.setText(f"⌨ From any window: {prefix} + {keys}" + (" · " + " · ".join(more) if more else ""))
+        self.hint.setVisible(True)
 
     def open_override_menu(self) -> None:
         self.menu.clear()

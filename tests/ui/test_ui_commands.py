@@ -44,3 +44,11 @@ def test_unknown_theme_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit):
         main(["replay", "demo", "--theme", "blue"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mods, message", [("ctrl+hyper", "'ctrl+hyper' is not a set of modifiers"),
+                                           ("shift", "include ctrl, alt or super")])
+def test_hotkeys_modifiers_are_checked_by_the_parser(capsys, mods, message):
+    with pytest.raises(SystemExit):
+        main(["live", "--customer-device", "x", "--hotkeys", mods])
+    assert message in capsys.readouterr().err
