@@ -133,13 +133,17 @@ def _trace_live(trace: Trace, panel: Any, controller: Any, bridge: EventBridge) 
     """
     from coach.events import CallEnded, Classified, DeviceStatus
 
+    from coach.ui.trace import GcPauses
+
     trace.mark("shown", exposed=panel.isVisible())
     stalls = GuiStallMeter(parent=panel)
     stalls.start()
+    gc_pauses = GcPauses().install()
 
     def ready(_session: Any) -> None:
         trace.mark("ready", max_gap_while_loading_ms=stalls.max_gap_ms)
         stalls.mark()
+        gc_pauses.reset()
 
     def shown(step: str) -> None:  # GUI thread: the panel now shows it
         trace.mark("step_shown", step=step, t=controller.state.step.since if controller.state.step else None)
@@ -154,7 +158,9 @@ def _trace_live(trace: Trace, panel: Any, controller: Any, bridge: EventBridge) 
                        banner=banner.text() if banner.isVisibleTo(panel) else "", level=banner.property("level"))
         elif isinstance(event, CallEnded):
             trace.mark("gui_stalls", max_gap_ms=stalls.max_gap_ms, worst_at=stalls.worst_at,
-                       max_gap_during_call_ms=stalls.max_gap_since_mark_ms, ticks=stalls.ticks)
+                       max_gap_during_call_ms=stalls.max_gap_since_mark_ms, ticks=stalls.ticks,
+                       worst_gap_gui_cpu_ms=stalls.worst_cpu_ms, worst_gap_run_queue_ms=stalls.worst_run_queue_ms, max_gui_cpu_in_a_gap_ms=stalls.max_cpu_since_mark_ms,
+                       gaps_over_50_ms=stalls.gaps_over_50_since_mark, gc=gc_pauses.summary())
 
     bridge.ready.connect(ready)
     bridge.event.connect(ended)
