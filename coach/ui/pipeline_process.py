@@ -61,13 +61,49 @@ def _trace_sink(session_box: dict) -> Callable[[Any], None] | None:
     return sink
 
 
-def _child(spec: dict[str, Any], events: Any, commands: Any) -> None:
-    from coach.errors import CoachError
+def step_aside() -> None:
+    """The agent's panel (and softphone) come first; the pipeline takes the CPU they leave.
 
-    try:  # the agent's panel (and softphone) come first; the pipeline takes the CPU they leave
+    Measured (benchmarks/bench_ui.py): the panel's long GUI stalls were not its own work
+    but time its thread waited for a core. On Linux the scheduler first shares the CPU
+    between *session groups* (autogroup, on by default on desktops), and a child shares
+    its parent's group: the pipeline's busy threads queued the panel's thread. A session
+    of its own (``setsid``) gives the pipeline its own group, so the panel's group is idle
+    and its thread runs as soon as it wakes. The group keeps the default weight: niced,
+    it would lose the CPU to every other program on the desktop, not just to the panel
+    (measured: speech-to-panel latency 4x worse under load). Its own session also means
+    the terminal's Ctrl-C is the panel's to handle; the pipeline ends when the panel
+    says so, or when the panel's process dies (``PR_SET_PDEATHSIG``).
+    """
+    if os.environ.get("COACH_PIPELINE_SESSION") != "shared":  # "shared": the old way, for benchmarks' baseline
+        try:
+            os.setsid()
+        except (AttributeError, OSError):
+            pass
+    try:
         os.nice(PIPELINE_NICENESS)
     except (AttributeError, OSError):
         pass
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """Linux: SIGTERM when the panel's process dies, so a killed panel never leaves a capture running."""
+    import ctypes
+    import ctypes.util
+    import signal
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(spec: dict[str, Any], events: Any, commands: Any) -> None:
+    from coach.errors import CoachError
+
+    step_aside()
 
     box: dict[str, Any] = {}
     sinks: list[Callable[[Any], None]] = []
