@@ -426,8 +426,8 @@ class LiveSource:
             cap.backoff = BACKOFF_FIRST
             cap.last_sound = self._t(cap)
             yield DeviceStatus(self._t(cap), channel, "recovered",
-                               f"The {channel} device {cap.label} is back after {_clock(gap)}; capture resumed "
-                               "(the gap is silence in the transcript).")
+                               f"{channel.capitalize()} audio is back after {_clock(gap)} (device {cap.label}); "
+                               "the gap is silence in the transcript.")
         x = cap.resampler(block)
         t0 = self._t(cap)
         cap.samples += len(x)
@@ -456,20 +456,20 @@ class LiveSource:
             if cap.stream is not None:
                 why = None
                 if cap.finished:
-                    why = "stopped delivering audio"
+                    why = f"the device {cap.label} stopped delivering audio"
                 elif cap.pulse_source and pulse is not None and not pulse.has(cap.pulse_source):
-                    why = f"is gone: the sound server no longer has the source '{cap.pulse_source}'"
+                    why = f"the sound server no longer has the source '{cap.pulse_source}' (device {cap.label})"
                 elif cap.last_block is None and now - cap.opened_at > self.start_seconds:
-                    why = f"delivered no audio in {self.start_seconds:.0f} s"
+                    why = f"the device {cap.label} delivered no audio in {self.start_seconds:.0f} s"
                 elif cap.last_block is not None and now - cap.last_block > self.stall_seconds:
-                    why = f"delivered no audio for {now - cap.last_block:.0f} s"
+                    why = f"the device {cap.label} delivered no audio for {now - cap.last_block:.0f} s"
                 if why is not None:
                     self._close_stream(cap)
                     cap.next_attempt = now + cap.backoff
                     if cap.lost_since is None:  # a new loss (not a reopen that never delivered)
                         cap.lost_since, cap.lost_samples = now, cap.samples
                         yield DeviceStatus(self._t(cap), cap.channel, "lost",
-                                           f"The {cap.channel} device {cap.label} {why}; the call goes on and coach "
+                                           f"{cap.channel.capitalize()} audio lost: {why}. The call goes on; coach "
                                            "reconnects as soon as it is back.")
             if cap.lost_since is not None and cap.last_block is None:
                 yield from self._silence_until(cap, now)  # call time runs on while the device is away
