@@ -60,7 +60,12 @@ def _sd():
 
 
 def list_devices() -> list[dict]:
-    """Every input device: ``{"index", "name", "hostapi", "channels", "default_samplerate", "default"}``."""
+    """Every input device: ``{"index", "name", "hostapi", "channels", "default_samplerate", "default"}``.
+
+    Where PortAudio reaches PulseAudio/PipeWire through its ALSA ``pulse`` device, the
+    sound server's sources (``softphone.monitor``, the microphone) are listed too, by
+    their own names, with ``"pulse_source"`` set: they are opened through ``pulse``.
+    """
     sd = _sd()
     try:
         devices = sd.query_devices()
@@ -82,6 +87,24 @@ def list_devices() -> list[dict]:
                 "default": index == default_in,
             }
         )
+    pulse = next((d for d in out if d["name"] == "pulse"), None)
+    if pulse is not None and shutil.which("pactl"):
+        out += _pulse_sources(pulse)
+    return out
+
+
+def _pulse_sources(pulse: dict) -> list[dict]:
+    listing = PulseWatch._run("list", "short", "sources") or ""
+    out = []
+    for line in listing.splitlines():
+        fields = line.split("\t")
+        if len(fields) < 4:
+            continue
+        spec = fields[3].split()
+        channels = next((int(x[:-2]) for x in spec if x.endswith("ch") and x[:-2].isdigit()), 2)
+        rate = next((float(x[:-2]) for x in spec if x.endswith("Hz") and x[:-2].isdigit()), 48000.0)
+        out.append({"index": pulse["index"], "name": fields[1], "hostapi": "PulseAudio source, through 'pulse'",
+                    "channels": channels, "default_samplerate": rate, "default": False, "pulse_source": fields[1]})
     return out
 
 
@@ -218,7 +241,7 @@ class _Capture:
         self.channel = channel
         self.device = device
         self.name = device["name"]
-        self.pulse_source: str | None = None
+        self.pulse_source: str | None = device.get("pulse_source")  # a PulseAudio source opened through 'pulse'
         self.stream: Any = None
         self.gen = 0  # blocks of an older stream (closed) are dropped
         self.resampler = _Resampler(SAMPLE_RATE)
@@ -235,7 +258,7 @@ class _Capture:
 
     @property
     def label(self) -> str:
-        src = f" ({self.pulse_source})" if self.pulse_source else ""
+        src = f" ({self.pulse_source})" if self.pulse_source and self.pulse_source != self.name else ""
         return f"'{self.name}'{src}"
 
 
@@ -277,11 +300,12 @@ class LiveSource:
         self.start_seconds = start_seconds
         self.silent_seconds = silent_seconds
         self._captures = {ch: _Capture(ch, dev) for ch, dev in self.devices.items()}
-        self._pulse = PulseWatch() if watch_server and any(d["name"] in PULSE_DEVICES for d in self.devices.values()) else None
+        through_pulse = [d for d in self.devices.values() if d["name"] in PULSE_DEVICES or d.get("pulse_source")]
+        self._pulse = PulseWatch() if watch_server and through_pulse else None
         if self._pulse is not None and self._pulse.usable:
             default = self._pulse.default_source()
             for cap in self._captures.values():
-                if cap.name in PULSE_DEVICES:
+                if cap.name in PULSE_DEVICES:  # pin the source it reads now, to reopen that one
                     cap.pulse_source = os.environ.get("PULSE_SOURCE") or default
         self._stop = threading.Event()
         self._closers: list[threading.Thread] = []

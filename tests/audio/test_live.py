@@ -269,14 +269,26 @@ def test_a_vanished_source_is_reported_reopened_by_name_and_transcribed_after(pu
     assert all(b > a for a, b in zip(times, times[1:])), "call time went backwards"
 
 
-def test_a_source_silent_for_long_is_reported_once_then_sound_again(pulse_env, customer_line):
+def test_a_pulse_source_by_name_and_silence_for_long_then_sound_again(pulse_env, customer_line, monkeypatch):
+    """`--customer-device softphone.monitor` (as the README says) reads that source even when the default is another."""
     wav, _ = customer_line
-    capture = _Capture(LiveSource("pulse", frame_seconds=0.1, silent_seconds=1.0))
+    monkeypatch.delenv("PULSE_SOURCE")
+    other = subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=elsewhere"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    subprocess.run(["pactl", "set-default-source", "elsewhere.monitor"], check=True)
     try:
-        silent = capture.wait_for(_status("silent"), 30, "'silent' status")  # a null sink's monitor is all zeros
-        assert "No sound from the customer device" in silent.message and silent.t >= 1.0
-        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
-        ok = capture.wait_for(_status("ok"), 30, "'ok' status once sound came")
-        assert ok.t > silent.t
+        device = resolve_device("softphone.monitor")
+        assert device["pulse_source"] == "softphone.monitor" and device["index"] == resolve_device("pulse")["index"]
+        assert "softphone.monitor" in [d["name"] for d in list_devices()]
+        capture = _Capture(LiveSource("softphone.monitor", frame_seconds=0.1, silent_seconds=1.0))
+        try:
+            silent = capture.wait_for(_status("silent"), 30, "'silent' status")  # a null sink's monitor is all zeros
+            assert "No sound from the customer device 'softphone.monitor'" in silent.message and silent.t >= 1.0
+            subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+            ok = capture.wait_for(_status("ok"), 30, "'ok' status once sound came")  # heard: it reads softphone.monitor
+            assert ok.t > silent.t
+        finally:
+            capture.close()
     finally:
-        capture.close()
+        subprocess.run(["pactl", "set-default-source", "softphone.monitor"], check=True)
+        subprocess.run(["pactl", "unload-module", other], check=True)
