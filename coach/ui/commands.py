@@ -72,7 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="coach a live call in a small always-on-top panel",
         description="Capture the customer (the softphone's output, e.g. its PulseAudio monitor) and optionally the "
         "agent's microphone, and show the coaching panel beside the softphone. The panel stays on top and never "
-        "takes keyboard focus; its buttons tell the playbook what you did.",
+        "takes keyboard focus; its buttons tell the playbook what you did, and on X11 Ctrl+Alt with a button's letter "
+        "does the same from any window. If a device vanishes the panel says so, the call goes on, and coach "
+        "reconnects when it is back.",
     )
     live.add_argument("--customer-device", metavar="NAME|INDEX", help="the customer's audio (see `coach devices`)")
     live.add_argument("--agent-device", metavar="NAME|INDEX", help="the agent's microphone")
