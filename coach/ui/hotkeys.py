@@ -258,6 +258,9 @@ def attach(panel, modifiers: str, *, platform: str | None = None, display: str |
         return None
     keys.pressed.connect(panel.actions.global_key)
     panel.actions.show_global_keys(keys.labels())
+    if os.environ.get("WAYLAND_DISPLAY"):  # XWayland: the X server sees keys only while an X11 window has the focus
+        panel.show_notice("info", "Under XWayland the Ctrl+Alt keys reach coach only while an X11 window has the focus; "
+                                  "click the buttons otherwise, or use --keys.")
     if keys.taken:
         verb = "is" if len(keys.taken) == 1 else "are"
         panel.show_notice("info", f"{', '.join(keys.taken)} {verb} used by another program; click its button, or pick "

@@ -188,3 +188,39 @@ def test_the_softphone_keeps_the_focus_while_global_keys_reach_the_panel(xserver
     assert result["focus"] == "softphone" and not result["panel_active"]
     assert result["no_focus_flag"] and result["on_top_flag"]  # the flags that keep updates out of focus stay set
     assert result["hint_shown"] and "Ctrl+Alt + S H B E W X" in result["hint"], result
+
+
+def test_attach_says_what_to_do_on_wayland_and_stays_quiet_offscreen(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("COACH_CONFIG_DIR", str(tmp_path))
+    from coach.ui.hotkeys import attach
+    from coach.ui.panel import CoachPanel
+
+    panel = CoachPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    assert attach(panel, "off", platform="xcb") is None and not panel.notice_banner.isVisible()
+    assert attach(panel, "ctrl+alt", platform="offscreen") is None and not panel.notice_banner.isVisible()
+    assert attach(panel, "ctrl+alt", platform="wayland") is None
+    assert panel.notice_banner.isVisible() and "--keys" in panel.notice_banner.text()
+
+
+def test_attach_on_x11_names_the_keys_under_the_buttons(qtbot, tmp_path, monkeypatch, xserver):
+    monkeypatch.setenv("COACH_CONFIG_DIR", str(tmp_path))
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    from coach.ui.hotkeys import attach
+    from coach.ui.panel import CoachPanel
+
+    panel = CoachPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    keys = attach(panel, "super+shift", platform="xcb", display=xserver)
+    try:
+        assert keys is not None
+        assert panel.actions.hint.text().startswith("⌨ From any window: Super+Shift + S H B E W X")
+        assert "Super+Shift+W from any window" in panel.actions.buttons["warned"].toolTip()
+        panel.actions.current_step = "vent"
+        with qtbot.waitSignal(panel.action) as sig:
+            keys.pressed.emit("warned")  # what the X thread emits on the key press (tested above with XTEST)
+        assert sig.args == ["warned", "vent"]
+    finally:
+        keys.stop()
