@@ -12,7 +12,7 @@ import heapq
 from typing import Iterable
 
 from coach.audio.source import AudioFrame
-from coach.events import Partial, Utterance
+from coach.events import CUSTOMER, Partial, Utterance
 from coach.stt.base import Recognizer
 
 
@@ -31,11 +31,21 @@ class ChannelRecognizers:
         self.streams = {ch: recognizer.stream(ch, start) for ch in self.channels}
 
     def feed(self, frame: AudioFrame) -> list[Partial | Utterance]:
-        per_channel: list[list[Partial | Utterance]] = []
-        for ch in self.channels:
+        """The events this frame caused, merged by (t, channel order).
+
+        The customer's stream runs first, so a decode on the agent's side never delays the
+        customer's final within a frame; while the customer is speaking, the other streams
+        make no partials (if their engine supports holding them, as Whisper's does). The
+        merged order does not depend on the processing order.
+        """
+        out: dict[str, list[Partial | Utterance]] = {}
+        for ch in sorted(self.channels, key=lambda c: c != CUSTOMER):
+            stream = self.streams[ch]
+            if ch != CUSTOMER and CUSTOMER in out and hasattr(stream, "hold_partials"):
+                stream.hold_partials = bool(getattr(self.streams[CUSTOMER], "in_speech", False))
             samples = frame.samples.get(ch)
-            per_channel.append(self.streams[ch].accept(samples) if samples is not None and len(samples) else [])
-        return _merge(per_channel)
+            out[ch] = stream.accept(samples) if samples is not None and len(samples) else []
+        return _merge([out[ch] for ch in self.channels])
 
     def finish(self) -> list[Partial | Utterance]:
         return _merge([self.streams[ch].finish() for ch in self.channels])

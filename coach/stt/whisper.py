@@ -22,7 +22,7 @@ import numpy as np
 
 from coach.errors import ModelError
 from coach.events import Partial, Utterance
-from coach.stt.base import DEFAULT_ENDPOINT_SILENCE, as_float32
+from coach.stt.base import ENDPOINT_SILENCE, as_float32
 from coach.stt.vad import CHUNK, StreamingVad
 
 SR = 16000
@@ -78,7 +78,7 @@ class WhisperRecognizer:
         path = check_whisper_model(Path(model_path) if model_path else default_whisper_model_path())
         self.model = load_whisper_model(path, threads)
         self.path = path
-        self.endpoint_silence = DEFAULT_ENDPOINT_SILENCE if endpoint_silence is None else float(endpoint_silence)
+        self.endpoint_silence = ENDPOINT_SILENCE["whisper"] if endpoint_silence is None else float(endpoint_silence)
         self.partials = partials
         self.partial_every = partial_every
         self.beam_size = beam_size
@@ -184,9 +184,10 @@ class WhisperStream:
     ON = 0.5  # speech probability that opens a segment
     OFF = 0.35  # below this a chunk counts as silence
     PRE_ROLL = 0.2  # s of audio kept before the VAD onset (soft word starts)
-    POST_ROLL = 0.15  # s of audio after the last speech chunk given to the decoder
+    POST_ROLL = 0.1  # s of audio after the last speech chunk given to the decoder (0.03-0.15 s: same WER)
     MIN_SPEECH = 0.25  # s; shorter blips (clicks, breaths) are dropped
     MAX_SEGMENT = 25.0  # s; Whisper sees 30 s windows, so force a cut before
+    PARTIAL_WINDOW = 6.0  # s; a partial re-decodes at most the last this-many seconds of the open segment
 
     def __init__(self, recognizer: WhisperRecognizer, channel: str, start: float = 0.0):
         self.r = recognizer
@@ -205,6 +206,14 @@ class WhisperStream:
         self._endpoint = int(round(self.r.endpoint_silence * SR))
         self._post_roll = int(self.POST_ROLL * SR)
         self._speculative: tuple[int, str] | None = None  # (speech end sample, text) decoded in the silence
+        # Set by the pipeline while a more important channel (the customer) is speaking:
+        # this stream then makes no partials, so its decodes never hold up that channel's final.
+        self.hold_partials = False
+
+    @property
+    def in_speech(self) -> bool:
+        """Whether an utterance is open (speech heard and not yet ended by the endpoint)."""
+        return self._seg_start is not None
 
     def _t(self, sample: int) -> float:
         return self.start + sample / SR
@@ -251,10 +260,13 @@ class WhisperStream:
             return self._speculate()
         # A partial only while speech goes on: in the silence that may end the utterance the
         # text would not change, and a decode there would delay the final behind it.
-        if self.r.partials and self._silence == 0 and end - self._last_partial_at >= self.r.partial_every * SR:
+        # The partial re-decodes the last PARTIAL_WINDOW seconds at most, so its cost (and the
+        # time a final may wait behind it) does not grow with the utterance; the final is whole.
+        if self.r.partials and not self.hold_partials and self._silence == 0 and end - self._last_partial_at >= self.r.partial_every * SR:
             self._last_partial_at = end
             if end - self._seg_start >= 0.5 * SR:
-                text = self.r.decode(self._slice(self._seg_start - int(self.PRE_ROLL * SR), end))
+                begin = max(self._seg_start - int(self.PRE_ROLL * SR), end - int(self.PARTIAL_WINDOW * SR))
+                text = self.r.decode(self._slice(begin, end))
                 if text and text != self._last_partial_text:
                     self._last_partial_text = text
                     return [Partial(self.channel, self._t(self._seg_start), self._t(end), text)]
