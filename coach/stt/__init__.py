@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 
 from coach.errors import ModelError
-from coach.stt.base import DEFAULT_ENDPOINT_SILENCE, Recognizer, RecognizerStream
+from coach.stt.base import DEFAULT_ENDPOINT_SILENCE, ENDPOINT_SILENCE, Recognizer, RecognizerStream
 
 ENGINES = ("vosk", "whisper")
 
 __all__ = [
     "DEFAULT_ENDPOINT_SILENCE",
+    "ENDPOINT_SILENCE",
     "ENGINES",
     "Recognizer",
     "RecognizerStream",
@@ -96,6 +97,7 @@ def add_recognizer_arguments(parser: argparse.ArgumentParser) -> None:
                        help="speech engine (default: an English Vosk model if installed, else Whisper tiny.en)")
     group.add_argument("--vosk-model", metavar="PATH", default=None, help="Vosk model folder (else COACH_VOSK_MODEL, user models dir, packages)")
     group.add_argument("--endpoint-silence", metavar="SECONDS", type=float, default=None,
-                       help=f"silence that ends an utterance (default {DEFAULT_ENDPOINT_SILENCE})")
+                       help="silence that ends an utterance (default "
+                       + ", ".join(f"{s} for {e}" for e, s in ENDPOINT_SILENCE.items()) + ")")
     group.add_argument("--customer-channel", type=_customer_channel, default=1, metavar="0|1",
                        help="which channel of a stereo recording is the customer (default 1; the other is the agent)")

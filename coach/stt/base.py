@@ -15,12 +15,15 @@ import numpy as np
 
 from coach.events import Partial, Utterance
 
-# Silence that ends an utterance, in seconds of audio, when the user does not set one.
-# Chosen from benchmarks/bench_stt.py (see benchmarks/results/stt.md): at 0.4 s the
-# espeak-ng demo call (commas pause ~0.2-0.3 s) had no sentence cut mid-way, while
-# whisper's p95 latency stayed under 0.6 s; 0.6 s+ (Vosk's own default rule) adds
-# latency without joining more sentences correctly.
-DEFAULT_ENDPOINT_SILENCE = 0.4
+# Silence that ends an utterance, in seconds of audio, per engine, when the user does not
+# set one. Chosen from the sweep in benchmarks/bench_stt.py (see benchmarks/results/stt.md):
+# the shortest silence at which no sentence of the rendered calls was cut mid-way (the
+# espeak-ng demo call pauses ~0.2-0.3 s at commas). Whisper at 0.3 s splits a few
+# two-sentence lines at their full stop but cuts no sentence; Vosk's VAD-gated endpoint
+# cut nothing even at 0.2 s. Longer only adds latency; natural speech with long
+# hesitations may want --endpoint-silence 0.4 or more.
+ENDPOINT_SILENCE = {"whisper": 0.3, "vosk": 0.2}
+DEFAULT_ENDPOINT_SILENCE = ENDPOINT_SILENCE["whisper"]  # the default engine's
 
 
 @runtime_checkable
