@@ -54,6 +54,20 @@ def test_readable_lines(short_call, capsys, transcript_json):
         assert m[5] == final["channel"] and m[6] == final["text"]
 
 
+def test_transcribe_loads_no_classifier_and_no_torch(short_call):
+    """`coach transcribe` needs the speech models only: the classifier (torch + transformers) stays unloaded."""
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['coach', 'transcribe', {str(short_call)!r}, '--engine', 'whisper']\n"
+        "try:\n    runpy.run_module('coach', run_name='__main__')\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
+        "print('loaded:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=True)
+    loaded = run.stdout.strip().splitlines()[-1]
+    assert loaded == "loaded:", f"coach transcribe imported {loaded}"
+
+
 def test_customer_channel_swaps_the_speakers(short_call, capsys):
     assert main(["transcribe", str(short_call), "--json", "--customer-channel", "0"]) == 0
     channels = [json.loads(line)["channel"] for line in capsys.readouterr().out.splitlines()]
