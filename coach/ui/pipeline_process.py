@@ -64,18 +64,16 @@ def _trace_sink(session_box: dict) -> Callable[[Any], None] | None:
 def step_aside() -> None:
     """The agent's panel (and softphone) come first; the pipeline takes the CPU they leave.
 
-    Measured (benchmarks/bench_ui.py): the panel's long GUI stalls were not its own work
-    but time its thread waited for a core. On Linux the scheduler first shares the CPU
-    between *session groups* (autogroup, on by default on desktops), and a child shares
-    its parent's group: the pipeline's busy threads queued the panel's thread. A session
-    of its own (``setsid``) gives the pipeline its own group, so the panel's group is idle
-    and its thread runs as soon as it wakes. The group keeps the default weight: niced,
-    it would lose the CPU to every other program on the desktop, not just to the panel
-    (measured: speech-to-panel latency 4x worse under load). Its own session also means
-    the terminal's Ctrl-C is the panel's to handle; the pipeline ends when the panel
+    A lower priority (``nice``) inside the panel's own scheduling group: on Linux the
+    scheduler shares the CPU between session groups (autogroup) first, and inside the
+    group the panel's thread wins over the pipeline's. Measured (benchmarks/bench_ui.py,
+    GUI stalls during the call): a session of its own for the pipeline (``setsid``, its
+    own group) was better only when the machine was overloaded (load ~8 on 2 cores) and
+    4x worse at load ~4, so the pipeline stays in the panel's group
+    (``COACH_PIPELINE_SESSION=own`` measures the other way). It ends when the panel
     says so, or when the panel's process dies (``PR_SET_PDEATHSIG``).
     """
-    if os.environ.get("COACH_PIPELINE_SESSION") != "shared":  # "shared": the old way, for benchmarks' baseline
+    if os.environ.get("COACH_PIPELINE_SESSION") == "own":  # measured worse at everyday load: for benchmarks only
         try:
             os.setsid()
         except (AttributeError, OSError):

@@ -35,7 +35,7 @@ def test_step_choices_come_from_the_proxy_or_the_playbook():
 
 
 def test_the_pipeline_steps_aside_for_the_panel():
-    """Its own session (so, on Linux, its own scheduling group, made less important) and a lower priority,
+    """A lower priority in the panel's scheduling group (measured better than a group of its own at everyday load),
     and it ends with the panel's process."""
     import json
     import os
@@ -46,13 +46,10 @@ def test_the_pipeline_steps_aside_for_the_panel():
         "import ctypes, json, os; from coach.ui.pipeline_process import step_aside, PIPELINE_NICENESS; "
         "before = (os.getsid(0), os.nice(0)); step_aside(); "
         "libc = ctypes.CDLL(None); sig = ctypes.c_int(); libc.prctl(2, ctypes.byref(sig), 0, 0, 0); "
-        "group = open('/proc/self/autogroup').read().strip() if os.path.exists('/proc/self/autogroup') else ''; "
-        "print(json.dumps({'sid_before': before[0], 'sid': os.getsid(0), 'pid': os.getpid(), 'nice_before': before[1], "
-        "'nice': os.nice(0), 'group': group, 'deathsig': sig.value, 'want': PIPELINE_NICENESS}))"
+                "print(json.dumps({'sid_before': before[0], 'sid': os.getsid(0), 'pid': os.getpid(), 'nice_before': before[1], "
+        "'nice': os.nice(0), 'deathsig': sig.value, 'want': PIPELINE_NICENESS}))"
     )
     out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-    assert out["sid"] == out["pid"] != out["sid_before"]  # a session of its own
+    assert out["sid"] == out["sid_before"]  # the panel's session, so (on Linux) the panel's scheduling group
     assert out["nice"] >= out["nice_before"] + out["want"] or out["nice"] == 19
-    if out["group"]:  # Linux with autogroup: a group of its own, at the default weight (not starved by other programs)
-        assert out["group"].endswith("nice 0"), out
     assert out["deathsig"] == 15  # SIGTERM when the panel's process dies
