@@ -378,8 +378,9 @@ class LiveSource:
         try:
             return resolve_device(cap.name)
         except AudioError:
-            if any(c.stream is not None for c in self._captures.values()):
-                raise  # re-reading the list would close the other channel's stream too
+            if any(c.stream is not None for c in self._captures.values()) or any(t.is_alive() for t in self._closers):
+                raise  # re-reading the list would close the other channel's stream (or one still closing) too
+            self._closers.clear()
             sd = _sd()
             sd._terminate()
             sd._initialize()
