@@ -292,3 +292,21 @@ def test_a_pulse_source_by_name_and_silence_for_long_then_sound_again(pulse_env,
     finally:
         subprocess.run(["pactl", "set-default-source", "softphone.monitor"], check=True)
         subprocess.run(["pactl", "unload-module", other], check=True)
+
+
+def test_a_stream_that_ends_is_reported_and_reopened_without_the_sound_server_watch(pulse_env):
+    """The generic path (no pactl): PortAudio ends a stream whose device failed; coach reopens it by name."""
+    source = LiveSource("pulse", frame_seconds=0.1, watch_server=False)
+    capture = _Capture(source)
+    try:
+        capture.wait_for(lambda item: isinstance(item, tuple), 30, "audio from the pulse device")
+        source._captures["customer"].stream.abort()  # what PortAudio does when the device errors out
+        lost = capture.wait_for(_status("lost"), 30, "'lost' status")
+        assert "stopped delivering audio" in lost.message
+        back = capture.wait_for(_status("recovered"), 30, "'recovered' status")
+        assert back.t >= lost.t
+        capture.wait_for(lambda item: isinstance(item, tuple) and item[1] > back.t + 0.5, 30, "audio after reopening")
+    finally:
+        capture.close()
+    times = capture.frame_times
+    assert all(b > a for a, b in zip(times, times[1:])), "call time went backwards"
