@@ -35,7 +35,7 @@ class Classifier:
         folder = Path(weights_dir) if weights_dir else DEFAULT_DIR
         self.weights_dir = folder
         self.config = verify(folder)
-        heads = Heads(hidden=int(self.config.get("hidden", 128)))
+        heads = Heads(hidden=int(self.config.get("hidden", 128)), word_buckets=int(self.config.get("word_buckets", 0)))
         try:
             heads.load_state_dict(load_file(str(folder / WEIGHTS)))
         except Exception as exc:  # wrong shapes or a broken file that still matches an edited manifest
@@ -64,14 +64,16 @@ class Classifier:
 
     def probabilities(self, normalized: Sequence[str], speakers: Sequence[str]) -> dict[str, np.ndarray]:
         """Raw head outputs as probabilities, for already-normalised texts (used by evaluation)."""
-        from coach.classify.features import head_inputs
+        from coach.classify.features import head_inputs, word_bags, word_ids
 
         torch = self._torch
         with self._lock:
             vectors = self.encoder.encode(list(normalized))
             x = torch.from_numpy(head_inputs(vectors, normalized, speakers))
+            buckets = self.heads.word_buckets
+            words = word_bags([word_ids(t, buckets) for t in normalized]) if buckets else None
             with torch.inference_mode():
-                out = self.heads(x)
+                out = self.heads(x, words)
                 return {
                     "sentiment": torch.softmax(out["sentiment"], -1).numpy(),
                     "anger": torch.sigmoid(out["anger"]).numpy(),

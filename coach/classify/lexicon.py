@@ -15,13 +15,19 @@ import numpy as np
 PROFANITY = frozenset(
     """fuck fucking fucked fucker fuckin motherfucker motherfucking shit shitty bullshit crap crappy
     damn damned goddamn dammit hell bloody ass asshole arse bastard bitch bitches piss pissed wtf
-    bollocks bugger cunt dick prick frigging freaking effing""".split()
+    bollocks bugger cunt dick prick frigging freaking effing fck fk fuk fuckers fuckery motherfuckers
+    shitting shithole shitshow bullcrap jackass dumbass dipshit shithead douche douchebag twat wanker
+    stfu gtfo smfh suck sucks sucked screw screwed bastards assholes dicks pussy""".split()
 )
 INSULTS = frozenset(
     """idiot idiots stupid moron morons moronic dumb dumbass useless incompetent pathetic clown clowns
     loser losers imbecile retard retarded fool fools liar liars liar thief thieves scammer scammers
     crook crooks jerk worthless brainless clueless ignorant trash garbage hoe whore slut cunt prick
-    asshole bitch bastard""".split()
+    asshole bitch bastard scum scumbag scumbags pig pigs disgusting disgrace disgraceful hypocrite
+    hypocrites traitor traitors coward cowards creep creeps freak freaks psycho psychos lunatic lunatics
+    nutjob idiotic stupidest dumbest dimwit halfwit nitwit buffoon buffoons parasite parasites vermin
+    snake snakes rat rats lowlife jerks douche douchebag douchebags twat wanker wankers jackass dipshit
+    shithead dumbasses assholes bastards bitches whores sluts hoes idiocy stupidity ugly pathetic""".split()
 )
 HARM = frozenset(
     """kill killing murder hurt beat smash shoot stab burn destroy strangle punch bomb die dead
@@ -53,12 +59,14 @@ THREAT_PHRASES = (
 )
 SECOND_PERSON = frozenset("you your you're youre yours yourself ur u ya y'all yall".split())
 PEOPLE = frozenset("people staff guys agents agent employees team company".split())
+# a bad word near these is aimed at someone too ("he is a liar", "they are idiots"), though not at the agent
+THIRD_PERSON = frozenset("he she him her they them his".split())
 
-N_FEATURES = 8
+N_FEATURES = 9
 
 
 def lexical_features(normalized: str) -> np.ndarray:
-    """Eight numbers in ~[0, 1] for one normalised text (see module docstring)."""
+    """Nine numbers in ~[0, 1] for one normalised text (see module docstring)."""
     words = normalized.split()
     n = max(len(words), 1)
     prof = sum(w in PROFANITY for w in words)
@@ -76,6 +84,12 @@ def lexical_features(normalized: str) -> np.ndarray:
             if any(x in INSULTS or x in PROFANITY for x in window):
                 aimed = 1
                 break
+    # an insult word within two words of a third person: "he is a liar", "they are idiots"
+    aimed_other = 0
+    for i, w in enumerate(words):
+        if w in THIRD_PERSON and any(x in INSULTS for x in words[max(0, i - 2) : i + 4]):
+            aimed_other = 1
+            break
     return np.array(
         [
             min(prof, 3) / 3.0,
@@ -86,6 +100,7 @@ def lexical_features(normalized: str) -> np.ndarray:
             min(people, 2) / 2.0,
             float(aimed),
             min(n, 40) / 40.0,
+            float(aimed_other),
         ],
         dtype=np.float32,
     )

@@ -95,6 +95,35 @@ def test_negated_cue_phrases_do_not_fire(classifier, text, speaker, cue):
     assert cue not in classifier.classify(text, speaker).cues
 
 
+# Long merged rants (a recognizer joins several sentences into one utterance): heated and
+# negative, but no request for a manager and no threat. The first is the end-to-end test
+# call's rant as the recognizer gives it; the others were written for this test.
+LONG_RANTS = [
+    "i have been waiting for two weeks for a technician and nobody has shown up nobody i took two days off work "
+    "for this two whole days and you sent nobody your website says the appointment is confirmed and then nothing "
+    "happens this is ridiculous i pay you every single month and i get nothing but excuses from your company i am "
+    "absolutely furious this is the worst service i have ever had in my life",
+    "the courier left my parcel in the rain on the doorstep the box was soaked the laptop inside won't turn on and "
+    "your company says it was delivered safely so it's not your problem i paid for signed delivery and nobody asked "
+    "for a signature i'm really angry about this",
+    "i've been a customer with your bank for twenty years and this month you charged me three overdraft fees for one "
+    "payment that was late by a day because your own app was down i think that is a disgrace and i'm fuming",
+]
+
+
+@pytest.mark.parametrize("text", LONG_RANTS)
+def test_a_long_rant_without_a_request_is_angry_but_asks_for_no_one(classifier, text):
+    c = classifier.classify(text)
+    assert "supervisor_request" not in c.cues, c.to_json()
+    assert c.abuse in ("none", "profanity"), c.to_json()
+    assert c.sentiment == "negative" and c.anger > 0.5
+
+
+def test_the_same_rant_ending_in_a_request_for_a_manager_carries_the_cue(classifier):
+    c = classifier.classify(LONG_RANTS[0] + " so put your manager on the phone right now")
+    assert "supervisor_request" in c.cues, c.to_json()
+
+
 def test_cues_belong_to_the_speaker(classifier):
     assert set(classifier.classify("i apologize for the trouble", "customer").cues) <= set(CUSTOMER_CUES)
     assert set(classifier.classify("i want to talk to your supervisor", "agent").cues) <= set(AGENT_CUES)
