@@ -108,9 +108,9 @@ class ShortWindowDecoder:
 
     Too short a window makes Whisper repeat itself (it has only seen 30 s windows, and
     with little padding after the speech it starts the sentence again). The padding
-    keeps that away on the measured calls; as a guard, the output is capped at a
-    length no speech of that duration needs, and a decode that hits the cap is cut
-    where it started to repeat its own beginning.
+    keeps that away on the measured calls; as guards, the output is capped at a length
+    no speech of that duration needs, and a decode that starts its text over and is cut
+    off (S + the beginning of S) is cut back to S.
     """
 
     PAD_FRAMES = 500  # 5 s of (zero-feature) padding after the speech, as transcribe pads

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from coach.events import Partial, Utterance
@@ -76,3 +77,18 @@ def test_finish_flushes_the_open_utterance(vosk_ko, korean_speech):
     flushed = [e for e in stream.finish() if isinstance(e, Utterance)]
     assert before == [] and len(flushed) == 1 and flushed[0].text
     assert flushed[0].end <= cut / 16000
+
+
+def test_kaldi_hears_speech_only_and_times_stay_in_call_time(vosk_ko, korean_speech, korean_events):
+    """Silence before the call's speech is never decoded, yet every time moves with it exactly."""
+    lead_samples = 94 * 512  # ~3 s, whole 32 ms blocks: Kaldi then gets the very same blocks
+    lead = lead_samples / 16000
+    stream = vosk_ko.stream("customer")
+    shifted = run_stream(stream, np.concatenate([np.zeros(lead_samples, np.float32), korean_speech]), 1600)
+    assert stream._fed < 0.8 * stream._n  # the leading 3 s and the pauses were skipped
+    base = [e for e in korean_events if isinstance(e, Utterance)]
+    later = [e for e in shifted if isinstance(e, Utterance)]
+    assert [u.text for u in later] == [u.text for u in base]
+    for a, b in zip(base, later):
+        assert b.start == pytest.approx(a.start + lead, abs=1e-3) and b.end == pytest.approx(a.end + lead, abs=1e-3)
+        assert [w.start for w in b.words] == pytest.approx([w.start + lead for w in a.words], abs=1e-3)

@@ -8,7 +8,7 @@ import pytest
 from coach.audio.source import FileSource
 from coach.events import Partial, Utterance
 from coach.stt.pipeline import ChannelRecognizers
-from coach.stt.whisper import WhisperRecognizer, WhisperStream
+from coach.stt.whisper import ShortWindowDecoder, WhisperRecognizer, WhisperStream, _cut_restart
 
 from speech_helpers import run_stream, word_errors, words
 
@@ -144,3 +144,19 @@ def test_live_configuration_gives_the_same_finals_as_finals_only(whisper, senten
     live = [e for e in run_stream(whisper.stream("customer"), audio, 1600) if isinstance(e, Utterance)]
     finals_only = run_stream(WhisperRecognizer(partials=False).stream("customer"), audio, 1600)
     assert live == finals_only and len(live) >= 3
+
+
+def test_the_encoder_window_is_the_speech_plus_padding_never_whisper_s_full_30_s(whisper):
+    decoder = ShortWindowDecoder(whisper.model)
+    frames = lambda seconds: decoder.features(np.zeros(int(seconds * 16000), np.float32)).shape  # noqa: E731
+    assert frames(3.0) == (1, 80, ShortWindowDecoder.MIN_FRAMES)  # short speech: the 10 s minimum
+    assert frames(8.0)[2] - ShortWindowDecoder.PAD_FRAMES in (800, 801)  # 100 mel frames a second + 5 s
+    assert frames(40.0) == (1, 80, 3000)  # never past Whisper's window
+
+
+def test_a_decode_that_starts_over_and_is_cut_off_is_cut_back():
+    sentence = [10, 11, 12, 13, 14, 15]
+    assert _cut_restart(sentence + [10, 11, 12]) == sentence  # the short-window failure
+    assert _cut_restart(sentence + sentence) == sentence + sentence  # said twice in full: kept
+    assert _cut_restart(sentence) == sentence
+    assert _cut_restart([10, 11, 12, 99, 10, 11, 13]) == [10, 11, 12, 99, 10, 11, 13]  # no restart
