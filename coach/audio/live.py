@@ -308,7 +308,7 @@ class LiveSource:
                 if cap.name in PULSE_DEVICES:  # pin the source it reads now, to reopen that one
                     cap.pulse_source = os.environ.get("PULSE_SOURCE") or default
         self._stop = threading.Event()
-        self._closers: list[threading.Thread] = []
+        self._closers: list[tuple[threading.Thread, float]] = []  # streams being closed, since (monotonic)
 
     # ----------------------------------------------------------------- audio thread
 
@@ -378,9 +378,8 @@ class LiveSource:
         try:
             return resolve_device(cap.name)
         except AudioError:
-            if any(c.stream is not None for c in self._captures.values()) or any(t.is_alive() for t in self._closers):
+            if any(c.stream is not None for c in self._captures.values()) or self._closing():
                 raise  # re-reading the list would close the other channel's stream (or one still closing) too
-            self._closers.clear()
             sd = _sd()
             sd._terminate()
             sd._initialize()
@@ -397,7 +396,14 @@ class LiveSource:
         else:  # stopping a stream whose device vanished can hang for seconds: not on the consumer's thread
             closer = threading.Thread(target=_shut, args=(stream,), name="coach-close-stream", daemon=True)
             closer.start()
-            self._closers.append(closer)
+            self._closers.append((closer, time.monotonic()))
+
+    def _closing(self, patience: float | None = None) -> bool:
+        """A lost stream is still being closed (PortAudio must not open a stream meanwhile); one that has
+        hung for more than ``patience`` seconds no longer counts."""
+        now = time.monotonic()
+        self._closers = [(t, since) for t, since in self._closers if t.is_alive()]
+        return any(patience is None or now - since < patience for _, since in self._closers)
 
     def _open(self) -> None:
         if self._pulse is not None:
@@ -411,11 +417,11 @@ class LiveSource:
                 raise
 
     def _close(self) -> None:
-        for cap in self._captures.values():
-            self._close_stream(cap, wait=True)
-        for closer in self._closers:  # PortAudio must not be shut down under a stream still closing
+        for closer, _ in self._closers:  # one PortAudio call at a time, and never shut down under a stream closing
             closer.join(10)
         self._closers.clear()
+        for cap in self._captures.values():
+            self._close_stream(cap, wait=True)
         if self._pulse is not None:
             self._pulse.stop()
 
@@ -503,7 +509,7 @@ class LiveSource:
                 if pinned and not pulse.has(cap.pulse_source):
                     cap.next_attempt = now  # not there yet: try as soon as the server announces it
                     continue
-                if now >= cap.next_attempt:
+                if now >= cap.next_attempt and not self._closing(patience=5.0):
                     try:
                         self._open_stream(cap)
                     except AudioError:
