@@ -110,6 +110,9 @@ def live_run(wav: Path, engine: str, workdir: Path, session: str = "shared") -> 
         "worst_cpu": first.get("gui_stalls", {}).get("worst_gap_gui_cpu_ms", float("nan")),
         "worst_wait": first.get("gui_stalls", {}).get("worst_gap_run_queue_ms", float("nan")),
         "own_cpu": first.get("gui_stalls", {}).get("max_gui_cpu_in_a_gap_ms", float("nan")),
+        "worst_blocked": max(0.0, first.get("gui_stalls", {}).get("max_gap_during_call_ms", float("nan"))
+                             - first.get("gui_stalls", {}).get("worst_gap_gui_cpu_ms", 0.0)
+                             - first.get("gui_stalls", {}).get("worst_gap_run_queue_ms", 0.0)),
         "over50": first.get("gui_stalls", {}).get("gaps_over_50_ms", 0),
         "load": (load_before + os.getloadavg()[0]) / 2,
         "session": session,
@@ -319,6 +322,7 @@ def main() -> int:
                 f"| during the call | {statistics.median(stalls_call):.1f} ms | {max(stalls_call):.1f} ms |",
                 f"| ... of which the GUI thread's own CPU | {mid(runs, 'worst_cpu'):.1f} ms | {max(r['worst_cpu'] for r in runs):.1f} ms |",
                 f"| ... of which waiting for a core | {mid(runs, 'worst_wait'):.1f} ms | {max(r['worst_wait'] for r in runs):.1f} ms |",
+                f"| ... of which blocked (neither: waiting for the X server or the GIL) | {mid(runs, 'worst_blocked'):.1f} ms | {max(r['worst_blocked'] for r in runs):.1f} ms |",
                 f"| the panel's own work: most GUI CPU within any one gap | {mid(runs, 'own_cpu'):.1f} ms | {max(r['own_cpu'] for r in runs):.1f} ms |",
                 f"| gaps over 50 ms per call | {mid(runs, 'over50'):.0f} | {max(r['over50'] for r in runs)} |",
                 f"| alternative, same run: the pipeline in a session (scheduling group) of its own, during the call | {mid(own, 'stall_call'):.1f} ms | {max(r['stall_call'] for r in own):.1f} ms |",
@@ -333,9 +337,10 @@ def main() -> int:
                 f"in the panel's session (above): p50 {pct(lat, .5):.3f} s, p95 {pct(lat, .95):.3f} s.",
                 "",
                 "Where the stalls come from: the panel's own work (folding events, the transcript, painting) costs at "
-                f"most {max(r['own_cpu'] for r in runs):.1f} ms of GUI CPU within any one gap; the long gaps are time "
-                "the GUI thread was ready to run but had no core (CPU contention: Whisper, the classifier, Xvfb and "
-                "the other jobs on this shared machine). On Linux the scheduler shares the CPU between session groups "
+                f"most {max(r['own_cpu'] for r in runs):.1f} ms of GUI CPU within any one gap; the long gaps are mostly "
+                "time the GUI thread was ready to run but had no core (CPU contention: Whisper, the classifier, Xvfb "
+                "and the other jobs on this shared machine), in some runs time it was blocked, most likely on replies "
+                "from the X server (Xvfb draws in software on the same 2 cores). On Linux the scheduler shares the CPU between session groups "
                 "(autogroup) before threads; inside the panel's group its thread wins over the lower-priority "
                 "pipeline. A session of its own for the pipeline was measured as the alternative (see the ratio; "
                 "in an earlier run at load ~8 it was the better one, 116 vs 271 ms median, so the result depends on "
