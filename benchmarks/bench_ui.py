@@ -265,6 +265,7 @@ def main() -> int:
                 for name in CALLS:
                     for session in ("shared", "own"):  # interleaved: both see the same machine load
                         r = live_run(wavs[name], args.engine, work, session)
+                        r["call"] = name
                         (runs if session == "shared" else own).append(r)
                         print(f"{name} run {k + 1} ({session} session): shown {r['shown']:.2f} s, ready {r['ready']:.2f} s, "
                               f"latencies {[round(x, 3) for x in r['latency']]}, stall {r['stall_loading']:.1f} ms loading, "
@@ -331,6 +332,14 @@ def main() -> int:
                 f"| ratio own session / panel's session, during the call | {mid(own, 'stall_call') / mid(runs, 'stall_call'):.2f}x | {max(r['stall_call'] for r in own) / max(stalls_call):.2f}x |",
                 f"| baseline: folding + drawing one second of a busy call, no worker (p50 / p99 / max) | "
                 f"{pct(costs, .5) * 1000:.1f} / {pct(costs, .99) * 1000:.1f} ms | {max(costs) * 1000:.1f} ms |",
+                "",
+                "Each run of the panel (the pipeline in the panel's session), in the order run, beside the "
+                "machine's load average: the stalls follow the load of the shared machine.",
+                "",
+                "| call | load (1 min) | worst GUI stall during the call | its GUI CPU | its wait for a core |",
+                "|---|---|---|---|---|",
+                *[f"| {r['call']} | {r['load']:.1f} | {r['stall_call']:.1f} ms | {r['worst_cpu']:.1f} ms | "
+                  f"{r['worst_wait']:.1f} ms |" for r in runs],
                 "",
                 f"Speech end to the panel showing the step with the pipeline in a session of its own: p50 "
                 f"{pct(lat_own, .5):.3f} s, p95 {pct(lat_own, .95):.3f} s ({len(lat_own)} step changes); "
