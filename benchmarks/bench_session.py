@@ -93,6 +93,9 @@ def main() -> None:
     get_classifier()
     open_recognizer(args.engine)  # warm the model cache so loading is not counted
     tmp = Path(tempfile.mkdtemp(prefix="coach-bench-"))
+    import os
+
+    load_before = os.getloadavg()
     utt_all, step_all, per_run_p50 = [], [], []
     for run in range(args.runs):
         run_steps = []
@@ -110,6 +113,7 @@ def main() -> None:
         per_run_p50.append(statistics.median(run_steps) if run_steps else float("nan"))
         print(f"run {run + 1}: {len(run_steps)} step changes, median {per_run_p50[-1]:.3f} s", file=sys.stderr)
 
+    load_after = os.getloadavg()
     u50, u95 = pct(utt_all, 0.5), pct(utt_all, 0.95)
     s50, s95 = pct(step_all, 0.5), pct(step_all, 0.95)
     md = f"""## End to end: end of customer speech -> step change (`coach analyze --realtime`)
@@ -125,6 +129,8 @@ The baseline is the recognizer alone (end of speech -> final utterance) in the s
 | ratio step / utterance (what coaching adds on top of recognition) | | {s50 / u50 if u50 else float('nan'):.2f}x | {s95 / u95 if u95 else float('nan'):.2f}x |
 
 Median of the per-run medians: {statistics.median(per_run_p50):.3f} s (runs: {', '.join(f'{v:.3f}' for v in per_run_p50)}).
+Machine load average (1 min / 5 min) {load_before[0]:.1f} / {load_before[1]:.1f} before and {load_after[0]:.1f} / {load_after[1]:.1f} after,
+on 2 cores (above 2, other work was sharing the CPU and the latencies are inflated by it).
 """
     out = ROOT / "benchmarks" / "results" / "session.md"
     out.parent.mkdir(parents=True, exist_ok=True)
