@@ -63,14 +63,13 @@ def run_one(wav: Path, lines: list[dict], engine: str):
         )
         if utt is not None and utt - spoken < 5.0:
             utt_lat.append(utt - spoken)
-    last_signals = None
-    for wall, event in stamps:
-        if getattr(event, "type", "") == "signals":
-            last_signals = event
+    for i, (wall, event) in enumerate(stamps):
         if isinstance(event, StepChanged) and event.previous is not None:
-            # only step changes caused by a customer utterance (not timers or ticks)
-            cause = getattr(last_signals, "last", None)
-            if cause is None or cause.utterance.channel != "customer":
+            # only step changes caused by a customer utterance: they follow that utterance's classification
+            # and signals directly (not steps on a tick: silence, time in step, timers are late by design)
+            before = [e for _, e in stamps[max(0, i - 2) : i]]
+            kinds = [getattr(e, "type", "") for e in before]
+            if kinds != ["classified", "signals"] or before[0].utterance.channel != "customer":
                 continue
             spoken_before = [clock.wall_time_of(e) for e in ends if clock.wall_time_of(e) <= wall]
             if spoken_before:

@@ -38,6 +38,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 CALLS = ["manager_request", "threat"]
 SPEECH_CAUSED = 3.0  # a step change within this many seconds of a customer line's end counts as caused by it
+# ... and only when it came straight from that line's classification (the trace's ``by_speech``): steps that
+# wait for a silence or a time in step are late by design, not by latency.
 
 
 def pct(values, q):
@@ -90,7 +92,7 @@ def live_run(wav: Path, engine: str, workdir: Path, session: str = "shared") -> 
     latency, baseline, overhead = [], [], []
     for e in emitted:
         cause = max((end for end in ends if end <= e["t"]), default=None)
-        if cause is None or e["t"] - cause > SPEECH_CAUSED or e.get("wall0") is None:
+        if cause is None or e["t"] - cause > SPEECH_CAUSED or e.get("wall0") is None or not e.get("by_speech", True):
             continue
         spoken = e["wall0"] + cause
         show = next((s for s in shown if s["step"] == e["step"] and s["mono"] >= e["mono"]), None)
