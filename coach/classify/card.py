@@ -48,7 +48,7 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "  the shared layer and the input row itself (sentiment softmax, anger sigmoid, offensive sigmoid,",
         "  abuse-type softmax read when offensive, one sigmoid per cue)"
         + (f"; the two abuse heads also add a learned weight per word (words hashed into {config['word_buckets']} buckets,"
-           " L2-penalised): a logistic regression on the words beside the sentence vector" if config.get("word_buckets") else "")
+           f" L2 penalty {config.get('word_l2', 'n/a')} on their squared sum): a logistic regression on the words beside the sentence vector" if config.get("word_buckets") else "")
         + ". Masked losses: each example only",
         "  teaches the labels its set has. Loss weight 3 for corpus lines and TweetEval emotion, 2 for",
         "  TweetEval sentiment, 1 otherwise; a cue positive counts 4 times a negative.",
@@ -61,8 +61,10 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         + ", ".join(f"{k} {v}" for k, v in config["cue_thresholds"].items())
         + " (chosen for best F1 on the development split, clamped to 0.3..0.7; supervisor_request"
         " takes the lowest threshold with development precision >= 0.8, on the whole development split"
-        " and on its call-style corpus lines alone, because a missed request for a supervisor costs"
-        " more than a false one).",
+        " and on its call-style corpus lines alone (or the best precision those lines reach, if lower), because a missed request for a supervisor costs"
+        " more than a false one; the offensive threshold is raised, if needed, until the development"
+        f" split's corpus lines keep precision >= {config.get('offensive_corpus_precision', 'n/a')} too, so a threshold that suits"
+        " tweets does not call a call-style complaint abuse).",
         f"- Seed {config['seed']}, {config['epochs']} epochs, AdamW; trained {config['trained_at']}.",
         "",
         "## Data",

@@ -43,7 +43,13 @@ SOURCE_WEIGHT = {"corpus": 3.0, "tweeteval-emotion": 3.0, "tweeteval-sentiment":
 CORPUS_NOISY_COPIES = 3
 # L2 penalty on the word weights of the abuse heads: a word seen in a handful of offensive
 # tweets must not become a rule (Adam would otherwise give rare words full-size steps).
-WORD_L2 = 1e-4
+# At 1e-4 plain words of Davidson's mostly offensive tweets carried weight ("happens" 0.78,
+# "someone" 0.29, "fix" 0.29 on the offensive logit) and, with no call-style complaint about
+# "someone" in the corpus, "every time someone promises a fix and every time nothing happens"
+# came out a threat. The corpus hard negatives (handwritten_call_complaints.jsonl) fixed that
+# line at 1e-4, 3e-4 and 1e-3 alike; 3e-4 roughly halves those plain-word weights ("happens"
+# 0.29) while swear words keep some weight (1e-3 leaves every word weight near zero).
+WORD_L2 = 3e-4
 PUBLIC_NOISY_SHARE = 0.3
 
 
@@ -53,15 +59,27 @@ PUBLIC_NOISY_SHARE = 0.3
 # (corpus) lines alone, where the long rants and "your company" complaints are: the
 # public sets' many easy negatives must not buy a threshold that fires on a rant.
 RECALL_FIRST = {"supervisor_request": 0.8}
+# The offensive threshold must also keep this precision on the development split's call-style
+# (corpus) lines: the public sets are tweets, and a threshold that suits them can still call a
+# complaint about "someone" and "nothing happens" abuse, which in a call ends the call.
+OFFENSIVE_CORPUS_PRECISION = 0.9
 
 
 def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision: float, groups=()) -> float:
-    """``groups``: boolean masks of subsets that must reach ``min_precision`` too."""
-    for th in np.round(np.arange(0.2, 0.7001, 0.025), 3):
+    """``groups``: boolean masks of subsets that must reach ``min_precision`` too. When no
+    threshold gets a subset there (a few look-alikes scoring high at every threshold), the
+    subset's floor becomes the best precision it reaches at any threshold, so one hard
+    negative does not throw the choice back to best F1 (0.7, missing real requests)."""
+    ths = np.round(np.arange(0.2, 0.7001, 0.025), 3)
+    floors = []
+    for g in groups:
+        reached = [precision_recall_f1(truth[g], (scores[g] >= th).astype(int))[0] for th in ths if (scores[g] >= th).any()]
+        floors.append(min(min_precision, max(reached)) if reached else min_precision)
+    for th in ths:
         pred = (scores >= th).astype(int)
         if precision_recall_f1(truth, pred)[0] < min_precision:
             continue
-        if all(precision_recall_f1(truth[g], pred[g])[0] >= min_precision for g in groups if pred[g].any()):
+        if all(precision_recall_f1(truth[g], pred[g])[0] >= f - 1e-9 for g, f in zip(groups, floors) if pred[g].any()):
             return float(th)
     return best_threshold(scores, truth, 0.3, 0.7)
 
@@ -202,10 +220,17 @@ def predict(heads, x: np.ndarray, texts: Sequence[str]) -> dict[str, np.ndarray]
 
 
 def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray]) -> tuple[float, dict[str, float]]:
-    """Offensive and per-cue thresholds with the best F1 on the development split."""
+    """Offensive and per-cue thresholds with the best F1 on the development split (the offensive
+    one raised if needed to keep ``OFFENSIVE_CORPUS_PRECISION`` on its corpus lines)."""
     off = [(i, e.offensive) for i, e in enumerate(examples) if e.offensive is not None]
     idx = np.array([i for i, _ in off])
-    offensive_th = best_threshold(p["offensive"][idx], np.array([int(v >= 0.5) for _, v in off]), 0.3, 0.7)
+    scores, truth = p["offensive"][idx], np.array([int(v >= 0.5) for _, v in off])
+    offensive_th = best_threshold(scores, truth, 0.3, 0.7)
+    corpus = np.array([examples[i].source == "corpus" for i in idx])
+    if corpus.any():
+        # raised (never lowered) until the call-style lines keep their precision too
+        while offensive_th < 0.7 and precision_recall_f1(truth[corpus], (scores[corpus] >= offensive_th).astype(int))[0] < OFFENSIVE_CORPUS_PRECISION:
+            offensive_th = round(offensive_th + 0.025, 3)
     cue_th = {}
     for j, cue in enumerate(CUES):
         rows = [(i, e.cues[cue]) for i, e in enumerate(examples) if cue in e.cues]
@@ -329,6 +354,8 @@ def train(
         "lexical_features": N_FEATURES,
         "labels": {"sentiment": list(SENTIMENTS), "abuse_type": list(ABUSE_TYPES), "cues": list(CUES)},
         "offensive_threshold": offensive_th,
+        "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
+        "word_l2": WORD_L2,
         "cue_thresholds": cue_th,
         "seed": seed,
         "epochs": epochs,

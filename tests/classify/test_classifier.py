@@ -16,7 +16,9 @@ CUE_EXAMPLES = {
         ["my manager told me to call you about the invoice", "i want to change my address"],
     ),
     "not_understood": (
-        ["sorry i don't understand what you mean", "i'm confused can you explain that again"],
+        # the agent misunderstood or is not listening (corpus/README.md: a customer who says *they*
+        # don't understand, or asks for a repeat, is not this cue)
+        ["you don't seem to understand what i'm telling you", "you're not listening to a word i say"],
         ["i understand thank you", "my internet is down again"],
     ),
     "repeat_contact": (
