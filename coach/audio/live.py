@@ -264,7 +264,9 @@ class _Capture:
 
 def _shut(stream: Any) -> None:
     try:
-        stream.stop()
+        # abort, not stop: stop drains the device's buffers first, which through PulseAudio's ALSA plugin can
+        # take seconds on a busy machine (Ctrl-C then seemed to hang); a capture stream has nothing to keep.
+        stream.abort()
         stream.close()
     except Exception:  # noqa: BLE001 - a vanished device may refuse; it is gone either way
         pass
@@ -421,7 +423,9 @@ class LiveSource:
             closer.join(10)
         self._closers.clear()
         for cap in self._captures.values():
-            self._close_stream(cap, wait=True)
+            closer = threading.Thread(target=self._close_stream, args=(cap, True), name="coach-close-stream", daemon=True)
+            closer.start()
+            closer.join(5)  # a device that hangs on close must not keep the call (or Ctrl-C) from ending
         if self._pulse is not None:
             self._pulse.stop()
 
