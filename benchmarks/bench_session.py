@@ -41,6 +41,7 @@ def pct(values, q):
 
 
 def run_one(wav: Path, lines: list[dict], engine: str):
+    from coach.brain import follows_customer_speech
     from coach.events import StepChanged, Utterance
     from coach.session import open_session_for_file
 
@@ -65,11 +66,9 @@ def run_one(wav: Path, lines: list[dict], engine: str):
             utt_lat.append(utt - spoken)
     for i, (wall, event) in enumerate(stamps):
         if isinstance(event, StepChanged) and event.previous is not None:
-            # only step changes caused by a customer utterance: they follow that utterance's classification
-            # and signals directly (not steps on a tick: silence, time in step, timers are late by design)
-            before = [e for _, e in stamps[max(0, i - 2) : i]]
-            kinds = [getattr(e, "type", "") for e in before]
-            if kinds != ["classified", "signals"] or before[0].utterance.channel != "customer":
+            # only step changes caused by a customer utterance (steps that wait for a silence, a time in
+            # step or a timer are late by design)
+            if not follows_customer_speech([e for _, e in stamps[max(0, i - 2) : i]]):
                 continue
             spoken_before = [clock.wall_time_of(e) for e in ends if clock.wall_time_of(e) <= wall]
             if spoken_before:

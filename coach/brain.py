@@ -10,7 +10,7 @@ same on a live call.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from coach.events import (
     AgentAction,
@@ -19,6 +19,24 @@ from coach.events import (
     Tick,
     Utterance,
 )
+
+
+def follows_customer_speech(before: Sequence[Any]) -> bool:
+    """Whether a step change came straight from what the customer just said.
+
+    ``before`` are the two events emitted just before it. ``CallBrain`` answers an
+    utterance with [classified, signals, *steps], a tick with [signals, *steps]: a step
+    that waits for a silence, a time in step or a timer follows tick signals only.
+    (Benchmarks use this to measure speech -> step latency.)
+    """
+    if len(before) != 2:
+        return False
+    first, second = before
+    return (
+        isinstance(first, Classified)
+        and getattr(second, "type", "") == "signals"
+        and first.utterance.channel == "customer"
+    )
 
 
 class CallBrain:

@@ -49,6 +49,8 @@ def _trace_sink(session_box: dict) -> Callable[[Any], None] | None:
         return None
     import json
 
+    from coach.brain import follows_customer_speech
+
     out = open(path, "a", encoding="utf-8", buffering=1)
     recent: list[Any] = []  # the last two events before this one
 
@@ -57,14 +59,7 @@ def _trace_sink(session_box: dict) -> Callable[[Any], None] | None:
         if kind == "step":
             clock = getattr(session_box.get("session"), "clock", None)
             wall0 = clock.wall_time_of(0.0) if clock is not None and hasattr(clock, "wall_time_of") else None
-            # Caused by what the customer just said: the step follows that utterance's classification and
-            # signals directly (a step on a tick -- silence, time in step, a timer -- follows tick signals only).
-            by_speech = (
-                len(recent) == 2
-                and getattr(recent[0], "type", "") == "classified"
-                and getattr(recent[1], "type", "") == "signals"
-                and recent[0].utterance.channel == "customer"
-            )
+            by_speech = follows_customer_speech(recent)
             out.write(json.dumps({"what": "step_emitted", "mono": time.monotonic(), "step": event.step, "t": event.t,
                                   "wall0": wall0, "by_speech": by_speech}) + "\n")
         recent.append(event)
