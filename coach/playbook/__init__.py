@@ -40,13 +40,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "Engine",
-    "Playbook",
-    "PlaybookSpec",
-    "PlaybookWatcher",
-    "Step",
-    "Transition",
-    "load_playbook",
-    "load_playbook_text",
-]
+__all__ = sorted(_EXPORTS)
