@@ -26,27 +26,25 @@ class Classifier:
     """Use ``load_classifier()`` / ``get_classifier()`` rather than building one directly."""
 
     def __init__(self, weights_dir: str | Path | None = None, encoder=None):
-        import torch
-        from safetensors.torch import load_file
-
         from coach.classify.encoder import SentenceEncoder
-        from coach.classify.heads import Heads
+        from coach.classify.heads_np import NumpyHeads
 
         folder = Path(weights_dir) if weights_dir else DEFAULT_DIR
         self.weights_dir = folder
         self.config = verify(folder)
-        heads = Heads(hidden=int(self.config.get("hidden", 128)), word_buckets=int(self.config.get("word_buckets", 0)))
+        hidden = int(self.config.get("hidden", 128))
         try:
-            heads.load_state_dict(load_file(str(folder / WEIGHTS)))
+            heads = NumpyHeads.load(folder / WEIGHTS, word_buckets=int(self.config.get("word_buckets", 0)))
+            if heads.shared_w.shape[0] != hidden:
+                raise ValueError(f"hidden width {heads.shared_w.shape[0]}, the config says {hidden}")
+            heads(np.zeros((1, heads.shared_w.shape[1]), np.float32), [[]])  # wrong shapes fail here, not mid-call
         except Exception as exc:  # wrong shapes or a broken file that still matches an edited manifest
             raise ModelError(f"The classifier weights {folder / WEIGHTS} do not fit this version of coach; {FIX}.") from exc
-        heads.eval()
         self.heads = heads
         self.thresholds: dict[str, float] = {c: 0.5 for c in CUES}
         self.thresholds.update(self.config.get("cue_thresholds", {}))
         self.offensive_threshold = float(self.config.get("offensive_threshold", 0.5))
         self.encoder = encoder or SentenceEncoder()
-        self._torch = torch
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ public
@@ -64,23 +62,22 @@ class Classifier:
 
     def probabilities(self, normalized: Sequence[str], speakers: Sequence[str]) -> dict[str, np.ndarray]:
         """Raw head outputs as probabilities, for already-normalised texts (used by evaluation)."""
-        from coach.classify.features import head_inputs, word_bags, word_ids
+        from coach.classify.features import head_inputs, word_ids
+        from coach.classify.heads_np import sigmoid, softmax
 
-        torch = self._torch
         with self._lock:
             vectors = self.encoder.encode(list(normalized))
-            x = torch.from_numpy(head_inputs(vectors, normalized, speakers))
+            x = head_inputs(vectors, normalized, speakers)
             buckets = self.heads.word_buckets
-            words = word_bags([word_ids(t, buckets) for t in normalized]) if buckets else None
-            with torch.inference_mode():
-                out = self.heads(x, words)
-                return {
-                    "sentiment": torch.softmax(out["sentiment"], -1).numpy(),
-                    "anger": torch.sigmoid(out["anger"]).numpy(),
-                    "offensive": torch.sigmoid(out["offensive"]).numpy(),
-                    "abuse_type": torch.softmax(out["abuse_type"], -1).numpy(),
-                    "cues": torch.sigmoid(out["cues"]).numpy(),
-                }
+            words = [word_ids(t, buckets) for t in normalized] if buckets else None
+            out = self.heads(x, words)
+        return {
+            "sentiment": softmax(out["sentiment"]),
+            "anger": sigmoid(out["anger"]),
+            "offensive": sigmoid(out["offensive"]),
+            "abuse_type": softmax(out["abuse_type"]),
+            "cues": sigmoid(out["cues"]),
+        }
 
     # ------------------------------------------------------------------ decisions
 
