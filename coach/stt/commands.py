@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=devices_command)
 
-    m = sub.add_parser("models", help="list or fetch speech models")
+    m = sub.add_parser("models", help="list or fetch speech models; prepare the classifier's encoder")
     msub = m.add_subparsers(dest="models_command", metavar="ACTION")
     msub.required = True
     ml = msub.add_parser("list", help="show the Vosk and Whisper models coach can find, and which it would pick")
@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     mf = msub.add_parser("fetch", help="download an official Vosk model into the user models folder")
     mf.add_argument("name", help="e.g. vosk-model-small-en-us-0.15 (see https://alphacephei.com/vosk/models)")
     mf.set_defaults(func=models_fetch_command)
+    mp = msub.add_parser("prepare", help="export the classifier's sentence encoder to ONNX for fast loading (scripts/setup runs it)")
+    mp.add_argument("--force", action="store_true", help="export again even if a current export is cached")
+    mp.set_defaults(func=models_prepare_command)
 
 
 def clock_time(t: float) -> str:
@@ -151,6 +154,15 @@ def models_list_command(args: argparse.Namespace) -> int:
         note = "" if row["auto"] else "  (only with --engine vosk: not English)"
         print(f"{row['engine']:8s} {row['name']:32s} {row['language']:8s} {row['origin']:28s} {row['path']}{note}")
     print(f"User models folder: {user_models_dir()}  (add one: coach models fetch vosk-model-small-en-us-0.15)")
+    return 0
+
+
+def models_prepare_command(args: argparse.Namespace) -> int:
+    from coach.classify.encoder import prepare
+
+    print("coach: checking the sentence encoder export (made once per machine, a few seconds) ...", file=sys.stderr)
+    path = prepare(force=args.force)
+    print(f"sentence encoder ready: {path}")
     return 0
 
 

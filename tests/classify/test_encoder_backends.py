@@ -97,7 +97,12 @@ def test_a_call_with_the_onnx_encoder_never_imports_torch_or_transformers(onnx_e
 
 def test_the_cache_is_reused_when_current_and_rebuilt_when_damaged(onnx_encoder, tmp_path, monkeypatch):
     monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path))
-    made = enc.prepare()  # a fresh cache folder: exported now
+    # a fresh cache folder: `coach models prepare` (what scripts/setup runs) exports it now
+    cli = subprocess.run([sys.executable, "-m", "coach", "models", "prepare"], capture_output=True, text=True, timeout=300,
+                         env=os.environ.copy())
+    assert cli.returncode == 0, cli.stderr
+    made = enc.prepare()
+    assert cli.stdout.strip() == f"sentence encoder ready: {made}"
     meta = json.loads(made.with_suffix(".json").read_text())
     assert meta["onnx_bytes"] == made.stat().st_size and len(meta["sha256"]) == 64
     stamp = made.stat().st_mtime_ns
