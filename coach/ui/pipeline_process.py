@@ -43,7 +43,7 @@ def step_choices(session: Any) -> list[tuple[str, str]]:
 
 
 def _trace_sink(session_box: dict) -> Callable[[Any], None] | None:
-    """With ``COACH_UI_TRACE``: note when each step is emitted, on the session's clock (benchmarks)."""
+    """With ``COACH_UI_TRACE``: note when each final line and each step is emitted, with the call clock (benchmarks)."""
     path = os.environ.get("COACH_UI_TRACE")
     if not path:
         return None
@@ -54,14 +54,20 @@ def _trace_sink(session_box: dict) -> Callable[[Any], None] | None:
     out = open(path, "a", encoding="utf-8", buffering=1)
     recent: list[Any] = []  # the last two events before this one
 
+    def wall0() -> float | None:
+        clock = getattr(session_box.get("session"), "clock", None)
+        return clock.wall_time_of(0.0) if clock is not None and hasattr(clock, "wall_time_of") else None
+
     def sink(event: Any) -> None:
         kind = getattr(event, "type", "")
-        if kind == "step":
-            clock = getattr(session_box.get("session"), "clock", None)
-            wall0 = clock.wall_time_of(0.0) if clock is not None and hasattr(clock, "wall_time_of") else None
+        if kind == "classified":  # a final utterance, classified: what the panel's transcript shows next
+            u = event.utterance
+            out.write(json.dumps({"what": "utterance_emitted", "mono": time.monotonic(), "channel": u.channel,
+                                  "start": u.start, "end": u.end, "wall0": wall0()}) + "\n")
+        elif kind == "step":
             by_speech = follows_customer_speech(recent)
             out.write(json.dumps({"what": "step_emitted", "mono": time.monotonic(), "step": event.step, "t": event.t,
-                                  "wall0": wall0, "by_speech": by_speech}) + "\n")
+                                  "wall0": wall0(), "by_speech": by_speech}) + "\n")
         recent.append(event)
         del recent[:-2]
 
