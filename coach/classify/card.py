@@ -13,6 +13,16 @@ from typing import Any
 BENCH = "benchmarks/results/classifier.md"
 
 
+def _recall_first_choice(config: dict) -> str:
+    """How the recall-first thresholds were chosen, in words (from ``config['recall_first']``)."""
+    parts = []
+    for cue, c in (config.get("recall_first", {}).get("choice") or {}).items():
+        parts.append(f"{cue}: {c['rule']}, {c['positives']} positives in {c['lines']} lines of which {c['corpus_positives']} in"
+                     f" {c['corpus_lines']} corpus lines, pooled P {c['precision']} R {c['recall']}, corpus P {c['corpus_precision']}"
+                     f" R {c['corpus_recall']}")
+    return (" (" + "; ".join(parts) + ")") if parts else ""
+
+
 def _table(metrics: dict[str, Any]) -> list[str]:
     lines = ["| measure | " + " | ".join(metrics) + " |", "| --- |" + " --- |" * len(metrics)]
     keys: list[str] = []
@@ -60,9 +70,12 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         f"- Offensive threshold {config['offensive_threshold']}; cue thresholds "
         + ", ".join(f"{k} {v}" for k, v in config["cue_thresholds"].items())
         + " (chosen for best F1 on the development split, clamped to 0.3..0.7; supervisor_request"
-        " takes the lowest threshold with development precision >= 0.8, on the whole development split"
-        " and on its call-style corpus lines alone (or the best precision those lines reach, if lower), because a missed request for a supervisor costs"
-        " more than a false one; the offensive threshold is raised, if needed, until the development"
+        " takes the lowest threshold with precision >= 0.8 on the development split pooled with"
+        f" out-of-fold scores of the fitting set's corpus lines ({config.get('recall_first', {}).get('threshold_folds', 'n/a')} folds),"
+        " and on the call-style corpus lines of that pool alone, because a missed request for a supervisor costs"
+        " more than a false one" + _recall_first_choice(config) + "; for the offensive threshold an F1 within"
+        f" {config.get('offensive_f1_tolerance', 0)} of the best counts as a tie (ties go to the threshold nearest 0.5),"
+        " and it is raised, if needed, until the development"
         f" split's corpus lines keep precision >= {config.get('offensive_corpus_precision', 'n/a')} too, so a threshold that suits"
         " tweets does not call a call-style complaint abuse).",
         f"- Seed {config['seed']}, {config['epochs']} epochs, AdamW; trained {config['trained_at']}.",

@@ -30,11 +30,11 @@ def accuracy(y_true: Sequence[int], y_pred: Sequence[int]) -> float:
     return float(np.mean(t == p)) if len(t) else 0.0
 
 
-def best_threshold(scores: np.ndarray, y_true: np.ndarray, low: float = 0.2, high: float = 0.8) -> float:
-    """The threshold in [low, high] with the best F1 (ties: the one nearest 0.5)."""
-    best, best_f1 = 0.5, -1.0
-    for th in np.round(np.arange(low, high + 1e-9, 0.025), 3):
-        f1 = precision_recall_f1(y_true, (scores >= th).astype(int))[2]
-        if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(th - 0.5) < abs(best - 0.5)):
-            best, best_f1 = float(th), f1
-    return best
+def best_threshold(scores: np.ndarray, y_true: np.ndarray, low: float = 0.2, high: float = 0.8, tolerance: float = 0.0) -> float:
+    """The threshold in [low, high] with the best F1; among those within ``tolerance`` of the
+    best F1 (ties when 0), the one nearest 0.5."""
+    grid = np.round(np.arange(low, high + 1e-9, 0.025), 3)
+    f1s = [precision_recall_f1(y_true, (scores >= th).astype(int))[2] for th in grid]
+    top = max(f1s)
+    near = [float(th) for th, f in zip(grid, f1s) if f >= top - tolerance - 1e-9]
+    return min(near, key=lambda th: (abs(th - 0.5), th))

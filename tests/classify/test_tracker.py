@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,12 @@ from coach.classify.names import find_name
 from coach.classify.tracker import SignalTracker
 from coach.events import Partial
 
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest import classified  # noqa: E402
+# this folder's conftest.py by its path: "from conftest import" finds whichever conftest module
+# pytest loaded first under that name (tests/playbook's, when both folders are collected)
+_spec = importlib.util.spec_from_file_location("classify_test_helpers", Path(__file__).with_name("conftest.py"))
+_helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_helpers)
+classified = _helpers.classified
 
 
 def test_one_furious_utterance_lifts_anger_at_once():

@@ -1,0 +1,85 @@
+"""How the recall-first cue threshold (supervisor_request) is chosen, on made-up scores:
+a fixed precision floor on all lines and on the call-style lines alone, and out-of-fold
+scores for every corpus line of the fitting set, with its noisy copies held out with it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coach.classify import train
+from coach.classify.datasets import Example
+
+
+def test_the_lowest_threshold_that_keeps_the_floor_on_all_lines_and_on_the_corpus_lines():
+    # public lines: clean, any threshold above 0.3 is precise
+    pub_scores = np.array([0.9, 0.8, 0.35, 0.1, 0.1, 0.25])
+    pub_truth = np.array([1, 1, 1, 0, 0, 0])
+    # corpus lines: a look-alike at 0.5 and one at 0.3, five requests from 0.45 up
+    cor_scores = np.array([0.95, 0.9, 0.7, 0.6, 0.45, 0.5, 0.3, 0.1])
+    cor_truth = np.array([1, 1, 1, 1, 1, 0, 0, 0])
+    scores = np.concatenate([pub_scores, cor_scores])
+    truth = np.concatenate([pub_truth, cor_truth])
+    corpus = np.array([False] * 6 + [True] * 8)
+    th, how = train.recall_first_threshold(scores, truth, 0.8, groups=[corpus])
+    # at 0.3 the corpus lines have 5 of 7 right (0.71); from 0.325 on, 5 of 6 (0.83)
+    assert th == pytest.approx(0.325) and how.startswith("lowest threshold")
+    # without the corpus group the public lines' easy negatives buy 0.275 (all lines: 8 of 10 right)
+    th_all, _ = train.recall_first_threshold(scores, truth, 0.8)
+    assert th_all == pytest.approx(0.275)
+
+
+def test_no_reachable_floor_falls_back_to_best_f1_on_the_corpus_lines_not_to_a_lower_floor():
+    # a look-alike above every request: no threshold gives the corpus lines precision 0.8
+    scores = np.array([0.99, 0.65, 0.6, 0.55, 0.2, 0.2])
+    truth = np.array([0, 1, 1, 1, 0, 0])
+    corpus = np.ones(6, dtype=bool)
+    th, how = train.recall_first_threshold(scores, truth, 0.8, groups=[corpus])
+    assert how.startswith("fallback")
+    assert th == train.best_threshold(scores, truth, 0.3, 0.7)
+    assert 0.3 <= th <= 0.55  # keeps the three requests
+
+
+def _corpus(text: str, cue: int) -> Example:
+    return Example(text, "corpus", cues={"supervisor_request": cue})
+
+
+def test_out_of_fold_scores_every_corpus_line_once_by_heads_that_never_saw_it_or_its_noisy_copies(monkeypatch):
+    originals = [_corpus(f"line number {i}", i % 3 == 0) for i in range(40)]
+    public = [Example(f"public {i}", "bitext", cues={"supervisor_request": 0}) for i in range(10)]
+    fit_set = originals + public
+    parents = [e.text for e in fit_set]
+    for e in originals:  # a noisy copy of each corpus line, as augment() makes them
+        fit_set.append(Example(e.text.replace("number ", ""), "corpus", cues=dict(e.cues), augmented=True))
+        parents.append(e.text)
+    x = np.arange(len(fit_set), dtype=np.float32)[:, None]
+    seen_by_fold = []
+
+    def fake_fit(batch, seed, epochs, log=print):
+        seen_by_fold.append({int(v) for v in batch.x[:, 0].tolist()})
+        return object()
+
+    def fake_predict(heads, rows, texts):
+        return {"cues": np.zeros((len(texts), 1), dtype=np.float32) + rows[:, :1]}
+
+    class FakeBatch:
+        def __init__(self, examples, rows):
+            self.x = rows
+
+    monkeypatch.setattr(train, "fit", fake_fit)
+    monkeypatch.setattr(train, "predict", fake_predict)
+    monkeypatch.setattr(train, "Batch", FakeBatch)
+    held, p = train.out_of_fold_predictions(fit_set, parents, x, seed=0, epochs=1, folds=4, log=lambda m: None)
+    assert sorted(e.text for e in held) == sorted(e.text for e in originals)  # each corpus line once, no public line
+    assert len(seen_by_fold) == 4  # 40 lines: every fold has some
+    public_rows = set(range(40, 50))
+    for e, score in zip(held, p["cues"][:, 0]):
+        assert fit_set[int(score)] is e  # the score came from this line's own row
+        own_rows = {i for i, t in enumerate(parents) if t == e.text}  # the line and its noisy copy
+        assert len(own_rows) == 2
+        fold_fit = seen_by_fold[train.threshold_fold(e.text, 4)]
+        assert not own_rows & fold_fit and public_rows <= fold_fit
+    # and every fit saw all the lines of the other folds
+    for k, fold_fit in enumerate(seen_by_fold):
+        others = {i for i, t in enumerate(parents) if i < 40 or i >= 50 if train.threshold_fold(t, 4) != k}
+        assert others <= fold_fit
