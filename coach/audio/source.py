@@ -138,17 +138,33 @@ class FileSource:
         frame_seconds: float = 0.1,
         start: float = 0.0,
     ):
-        if frame_seconds <= 0:
-            raise ValueError("frame_seconds must be positive")
+        self.frame_samples = self._samples_per_frame(frame_seconds)
         self.path = Path(path)
         self.audio = load_audio(self.path, customer_channel)
         self.channels: tuple[str, ...] = tuple(ch for ch in (AGENT, CUSTOMER) if ch in self.audio)
         self.n_samples = max(len(x) for x in self.audio.values())
         self.duration = self.n_samples / SAMPLE_RATE
         self.clock = clock
-        self.frame_samples = max(1, int(round(frame_seconds * SAMPLE_RATE)))
         self.start = float(start)
         self._stop = threading.Event()
+
+    @staticmethod
+    def _samples_per_frame(frame_seconds: float) -> int:
+        try:
+            seconds = float(frame_seconds)
+        except (TypeError, ValueError):
+            seconds = float("nan")
+        if not 0 < seconds < float("inf"):
+            raise ValueError(f"frame_seconds must be a positive number of seconds, not {frame_seconds!r}")
+        return max(1, int(round(seconds * SAMPLE_RATE)))
+
+    def set_frame_seconds(self, frame_seconds: float) -> None:
+        """Change the frame length, e.g. to the recognizer's (``coach.stt.base.frame_seconds_for``).
+
+        Takes effect for the frames of the next iteration; the audio and its call times
+        do not change, only how it is cut.
+        """
+        self.frame_samples = self._samples_per_frame(frame_seconds)
 
     def stop(self) -> None:
         self._stop.set()

