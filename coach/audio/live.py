@@ -28,11 +28,13 @@ going, and reopens the stream on that same source when it is back.
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -262,6 +264,9 @@ class _Capture:
         return f"'{self.name}'{src}"
 
 
+CLOSE_WAIT = 5.0  # at most this long (from when its close began) is waited for a stream to close
+
+
 def _shut(stream: Any) -> None:
     try:
         # abort, not stop: stop drains the device's buffers first, which through PulseAudio's ALSA plugin can
@@ -270,6 +275,72 @@ def _shut(stream: Any) -> None:
         stream.close()
     except Exception:  # noqa: BLE001 - a vanished device may refuse; it is gone either way
         pass
+
+
+class _Closing:
+    """Streams being closed, each on its own daemon thread, one close at a time: the one way coach closes a stream.
+
+    Closing a stream whose device vanished can hang for seconds, so it never runs on the
+    consumer's thread (nor on PortAudio's callback thread). The registry is process-wide
+    because PortAudio is: no stream may be opened while one is closing (unless that close
+    has hung for longer than the caller's patience), and PortAudio must never be
+    terminated (``Pa_Terminate``: re-reading the device list, or sounddevice at exit) under
+    a close. Measured with a real PulseAudio stream, terminating at a random moment of
+    another thread's abort/close, 40 processes: 1 died of SIGABRT (``PaUnixMutex_Terminate``
+    assertion in PortAudio), in 11 the closing thread hung for good.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._one_at_a_time = threading.Lock()  # Pa_CloseStream edits PortAudio's list of open streams unlocked
+        self._threads: list[tuple[threading.Thread, float]] = []  # (closer, monotonic time its close began)
+        self._at_exit = False
+
+    def _shut(self, stream: Any) -> None:
+        with self._one_at_a_time:
+            _shut(stream)
+
+    def start(self, stream: Any) -> tuple[threading.Thread, float]:
+        closer = threading.Thread(target=self._shut, args=(stream,), name="coach-close-stream", daemon=True)
+        entry = (closer, time.monotonic())
+        with self._lock:
+            if not self._at_exit:  # registered after sounddevice's own exit handler, so it runs before it
+                atexit.register(self._before_exit)
+                self._at_exit = True
+            self._threads = [e for e in self._threads if e[0].is_alive()]
+            self._threads.append(entry)
+        closer.start()
+        return entry
+
+    def _before_exit(self) -> None:
+        """At interpreter exit sounddevice calls ``Pa_Terminate``; under a close that hung (a device that never
+        answers) that aborts the process (``PaUnixMutex_Terminate`` assertion) or hangs it. Give closes their
+        ``CLOSE_WAIT``; if one still hangs, skip the terminate: the process is ending and the system frees it all."""
+        with self._lock:
+            entries = list(self._threads)
+        self.wait(entries)
+        if self.busy():
+            sd = sys.modules.get("sounddevice")
+            if sd is not None and getattr(sd, "_initialized", 0) > 0:
+                sd._initialized = 0
+
+    def busy(self, patience: float | None = None) -> bool:
+        """A stream is still being closed; one whose close has hung for more than ``patience`` s does not count."""
+        now = time.monotonic()
+        with self._lock:
+            self._threads = [e for e in self._threads if e[0].is_alive()]
+            return any(patience is None or now - since < patience for _, since in self._threads)
+
+    @staticmethod
+    def wait(entries: list[tuple[threading.Thread, float]]) -> None:
+        """Wait for these closes in turn, each at most ``CLOSE_WAIT`` s from when it began or its turn came."""
+        turn = 0.0
+        for closer, since in entries:
+            closer.join(max(0.0, max(since, turn) + CLOSE_WAIT - time.monotonic()))
+            turn = time.monotonic()
+
+
+_CLOSING = _Closing()
 
 
 def _clock(seconds: float) -> str:
@@ -310,7 +381,7 @@ class LiveSource:
                 if cap.name in PULSE_DEVICES:  # pin the source it reads now, to reopen that one
                     cap.pulse_source = os.environ.get("PULSE_SOURCE") or default
         self._stop = threading.Event()
-        self._closers: list[tuple[threading.Thread, float]] = []  # streams being closed, since (monotonic)
+        self._closes: list[tuple[threading.Thread, float]] = []  # this source's streams being closed (``_CLOSING``)
 
     # ----------------------------------------------------------------- audio thread
 
@@ -380,32 +451,21 @@ class LiveSource:
         try:
             return resolve_device(cap.name)
         except AudioError:
-            if any(c.stream is not None for c in self._captures.values()) or self._closing():
+            if any(c.stream is not None for c in self._captures.values()) or _CLOSING.busy():
                 raise  # re-reading the list would close the other channel's stream (or one still closing) too
             sd = _sd()
             sd._terminate()
             sd._initialize()
             return resolve_device(cap.name)
 
-    def _close_stream(self, cap: _Capture, wait: bool = False) -> None:
+    def _close_stream(self, cap: _Capture) -> None:
+        """Detach ``cap``'s stream and close it on a thread of its own (``_CLOSING``); returns at once."""
         stream, cap.stream = cap.stream, None
         cap.gen += 1  # whatever the old stream still queued is dropped
         cap.last_block = None
-        if stream is None:
-            return
-        if wait:
-            _shut(stream)
-        else:  # stopping a stream whose device vanished can hang for seconds: not on the consumer's thread
-            closer = threading.Thread(target=_shut, args=(stream,), name="coach-close-stream", daemon=True)
-            closer.start()
-            self._closers.append((closer, time.monotonic()))
-
-    def _closing(self, patience: float | None = None) -> bool:
-        """A lost stream is still being closed (PortAudio must not open a stream meanwhile); one that has
-        hung for more than ``patience`` seconds no longer counts."""
-        now = time.monotonic()
-        self._closers = [(t, since) for t, since in self._closers if t.is_alive()]
-        return any(patience is None or now - since < patience for _, since in self._closers)
+        if stream is not None:
+            self._closes = [e for e in self._closes if e[0].is_alive()]
+            self._closes.append(_CLOSING.start(stream))
 
     def _open(self) -> None:
         if self._pulse is not None:
@@ -419,13 +479,12 @@ class LiveSource:
                 raise
 
     def _close(self) -> None:
-        for closer, _ in self._closers:  # one PortAudio call at a time, and never shut down under a stream closing
-            closer.join(10)
-        self._closers.clear()
+        """Close every stream, and wait for this source's closes (lost ones too) at most ``CLOSE_WAIT`` s each:
+        a device that hangs on close must not keep the call (or Ctrl-C) from ending."""
         for cap in self._captures.values():
-            closer = threading.Thread(target=self._close_stream, args=(cap, True), name="coach-close-stream", daemon=True)
-            closer.start()
-            closer.join(5)  # a device that hangs on close must not keep the call (or Ctrl-C) from ending
+            self._close_stream(cap)
+        closes, self._closes = self._closes, []
+        _CLOSING.wait(closes)
         if self._pulse is not None:
             self._pulse.stop()
 
@@ -513,7 +572,7 @@ class LiveSource:
                 if pinned and not pulse.has(cap.pulse_source):
                     cap.next_attempt = now  # not there yet: try as soon as the server announces it
                     continue
-                if now >= cap.next_attempt and not self._closing(patience=5.0):
+                if now >= cap.next_attempt and not _CLOSING.busy(patience=CLOSE_WAIT):
                     try:
                         self._open_stream(cap)
                     except AudioError:
