@@ -4,21 +4,23 @@ The test starts its own PulseAudio daemon (``pulse_server``) with a null sink na
 ``softphone``, plays a rendered customer line into it with ``paplay``, and captures
 the sink's monitor through sounddevice's ``pulse`` device, as coach does on an agent's
 desktop with the softphone's output.
+
+PortAudio is never opened in the pytest process: every capture and device look-up runs
+in a child process (``live_child``), so a native crash there fails that test with the
+signal and the child's stderr instead of ending the whole run.
 """
 
 from __future__ import annotations
 
-import queue
 import re
 import subprocess
+import sys
 import threading
 
-import numpy as np
 import pytest
 import soundfile as sf
+from live_child import ChildDied, LiveChild, call_in_child
 
-from coach.audio.live import LiveSource, list_devices, resolve_device
-from coach.errors import AudioError
 from coach.events import DeviceStatus, Utterance
 
 pytestmark = pytest.mark.live
@@ -26,15 +28,10 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture
 def pulse_env(pulse_server, monkeypatch):
-    import sounddevice as sd
-
+    """This server for the children (each child's PortAudio lists the devices afresh)."""
     for key, value in pulse_server.items():
         monkeypatch.setenv(key, value)
-    sd._terminate()  # PortAudio lists devices once: make it look again with this server
-    sd._initialize()
-    yield pulse_server
-    sd._terminate()
-    sd._initialize()
+    return pulse_server
 
 
 @pytest.fixture(scope="module")
@@ -51,85 +48,67 @@ def customer_line(short_call, tmp_path_factory) -> tuple:
 
 
 def test_devices_list_the_pulse_input(pulse_env):
-    names = [d["name"] for d in list_devices()]
-    assert "pulse" in names
-    assert resolve_device("pulse")["name"] == "pulse"
-    index = resolve_device("pulse")["index"]
-    assert resolve_device(str(index))["name"] == "pulse"
+    devices, pulse = call_in_child(["list_devices"], ["resolve_device", "pulse"])
+    assert "pulse" in [d["name"] for d in devices["ok"]]
+    assert pulse["ok"]["name"] == "pulse"
+    (by_index,) = call_in_child(["resolve_device", str(pulse["ok"]["index"])])
+    assert by_index["ok"]["name"] == "pulse"
 
 
 def test_unknown_device_names_the_available_ones(pulse_env):
-    with pytest.raises(AudioError) as err:
-        resolve_device("Headset That Is Not There")
-    message = str(err.value)
+    by_name, by_index = call_in_child(["resolve_device", "Headset That Is Not There"], ["resolve_device", "999"])
+    kind, message = by_name["error"]
+    assert kind == "AudioError"
     assert "Headset That Is Not There" in message and "pulse" in message and "\n" not in message
-    with pytest.raises(AudioError, match="no input device with index 999"):
-        resolve_device("999")
+    assert by_index["error"][0] == "AudioError" and "no input device with index 999" in by_index["error"][1]
 
 
 @pytest.mark.slow
 def test_call_played_into_the_softphone_sink_is_transcribed(pulse_env, customer_line):
-    from coach.stt.pipeline import ChannelRecognizers
-    from coach.stt.whisper import WhisperRecognizer
-
     wav, text = customer_line
-    source = LiveSource("pulse", frame_seconds=0.1)
-    pipeline = ChannelRecognizers(WhisperRecognizer(partials=False), source.channels)
-    started = threading.Event()
-    utterances: queue.Queue[Utterance] = queue.Queue()
-    statuses: list[DeviceStatus] = []
-
-    def run() -> None:
-        for item in source:
-            started.set()
-            if isinstance(item, DeviceStatus):
-                statuses.append(item)
-                continue
-            for event in pipeline.feed(item):
-                if isinstance(event, Utterance):
-                    utterances.put(event)
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
+    capture = LiveChild("pulse", recognizer="whisper", frame_seconds=0.1)
     try:
-        assert started.wait(30), "no audio came from the pulse device"
+        capture.wait_for(lambda item: isinstance(item, tuple), 90, "audio from the pulse device")
         subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
-        heard = utterances.get(timeout=60)
+        heard = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance")
     finally:
-        source.stop()
-        worker.join(30)
-    assert not worker.is_alive()
+        capture.close()
     assert heard.channel == "customer" and heard.end > heard.start > 0
     words = set(re.findall(r"[a-z]+", heard.text.lower()))
     expected = set(re.findall(r"[a-z]+", text.lower()))
     assert len(words & expected) >= len(expected) - 1, (heard.text, text)
-    assert source.overflows == {"customer": 0}
-    assert not [s for s in statuses if s.state == "overflow"]
+    assert capture.overflows == {"customer": 0}
+    assert not [s for s in capture.statuses if s.state == "overflow"]
 
 
 def test_full_queue_drops_and_counts_without_blocking(pulse_env):
-    source = LiveSource("pulse", frame_seconds=0.1, queue_seconds=0.1)  # room for 4 blocks
-    callback = source._callback_for("customer")
-    block = np.zeros((1600, 1), np.float32)
-    for _ in range(7):
-        callback(block, 1600, None, None)  # returns at once even when the queue is full
-    assert source.overflows["customer"] == 3
-    items = iter(source)
+    # room for 4 blocks; the child hands the stream's callback 7 blocks before it starts reading
+    capture = LiveChild("pulse", prefill=7, frame_seconds=0.1, queue_seconds=0.1)
     try:
-        first = next(items)
+        first = capture.wait_for(lambda item: True, 30, "first item")
+        assert capture.prefilled == {"customer": 3}
         assert isinstance(first, DeviceStatus) and first.state == "overflow"
         assert "3 audio block" in first.message
     finally:
-        source.stop()
-        items.close()
+        capture.close()
 
 
-def test_live_cli_with_an_unknown_device_is_one_clear_error(pulse_env, capsys):
-    from coach.cli import main
+def test_a_native_crash_in_the_capture_fails_one_test_with_the_signal_and_the_stack(pulse_env):
+    capture = LiveChild("pulse", frame_seconds=0.1, crash_after=3)
+    with pytest.raises(ChildDied) as died:
+        capture.wait_for(lambda item: False, 60, "the child to die")
+    message = str(died.value)
+    assert "died of signal 11 (SIGSEGV)" in message
+    assert "Fatal Python error: Segmentation fault" in message and "_child_capture" in message  # faulthandler's stack
+    assert len(capture.frame_times) == 3
 
-    assert main(["transcribe", "--live", "--customer-device", "nosuchdevice"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "nosuchdevice" in err[0] and "Traceback" not in err[0]
+
+def test_live_cli_with_an_unknown_device_is_one_clear_error(pulse_env):
+    run = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "coach", "transcribe", "--live",
+                          "--customer-device", "nosuchdevice"], capture_output=True, text=True, timeout=120)
+    err = run.stderr.strip().splitlines()
+    assert run.returncode == 2, run.stderr
+    assert len(err) == 1 and "nosuchdevice" in err[0] and "pulse" in err[0] and "Traceback" not in err[0]
 
 
 @pytest.mark.slow
@@ -178,50 +157,6 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
 # --------------------------------------------------------------------------- device trouble
 
 
-class _Capture:
-    """Runs a LiveSource (and optionally a recognizer) on a thread; the test waits on what it yields."""
-
-    def __init__(self, source, pipeline=None):
-        self.source, self.pipeline = source, pipeline
-        self.items: queue.Queue = queue.Queue()
-        self.frame_times: list[float] = []
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        for item in self.source:
-            if isinstance(item, DeviceStatus):
-                self.items.put(item)
-                continue
-            self.frame_times.append(item.t)
-            self.items.put(("frame", item.t))
-            if self.pipeline is not None:
-                for event in self.pipeline.feed(item):
-                    if isinstance(event, Utterance):
-                        self.items.put(event)
-
-    def wait_for(self, predicate, timeout: float, what: str):
-        import time
-
-        deadline = time.monotonic() + timeout
-        seen = []
-        while time.monotonic() < deadline:
-            try:
-                item = self.items.get(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
-            except queue.Empty:
-                continue
-            if not isinstance(item, tuple):
-                seen.append(item)
-            if predicate(item):
-                return item
-        raise AssertionError(f"no {what} within {timeout:.0f} s; saw {seen[-5:]}")
-
-    def close(self) -> None:
-        self.source.stop()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
-
-
 def _sink_module(env_sink: str = "softphone") -> str:
     out = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True, check=True).stdout
     return next(line.split("\t")[0] for line in out.splitlines() if f"sink_name={env_sink}" in line)
@@ -233,15 +168,11 @@ def _status(state):
 
 @pytest.mark.slow
 def test_a_vanished_source_is_reported_reopened_by_name_and_transcribed_after(pulse_env, customer_line):
-    from coach.stt.pipeline import ChannelRecognizers
-    from coach.stt.whisper import WhisperRecognizer
-
     wav, text = customer_line
-    source = LiveSource("pulse", frame_seconds=0.1)
-    capture = _Capture(source, ChannelRecognizers(WhisperRecognizer(partials=False), source.channels))
+    capture = LiveChild("pulse", recognizer="whisper", frame_seconds=0.1)
     reloaded = False
     try:
-        capture.wait_for(lambda item: isinstance(item, tuple), 30, "audio from the pulse device")
+        capture.wait_for(lambda item: isinstance(item, tuple), 90, "audio from the pulse device")
         subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
         before = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance before the loss")
 
@@ -277,10 +208,11 @@ def test_a_pulse_source_by_name_and_silence_for_long_then_sound_again(pulse_env,
                            text=True, check=True).stdout.strip()
     subprocess.run(["pactl", "set-default-source", "elsewhere.monitor"], check=True)
     try:
-        device = resolve_device("softphone.monitor")
-        assert device["pulse_source"] == "softphone.monitor" and device["index"] == resolve_device("pulse")["index"]
-        assert "softphone.monitor" in [d["name"] for d in list_devices()]
-        capture = _Capture(LiveSource("softphone.monitor", frame_seconds=0.1, silent_seconds=1.0))
+        device, pulse, devices = call_in_child(["resolve_device", "softphone.monitor"], ["resolve_device", "pulse"],
+                                               ["list_devices"])
+        assert device["ok"]["pulse_source"] == "softphone.monitor" and device["ok"]["index"] == pulse["ok"]["index"]
+        assert "softphone.monitor" in [d["name"] for d in devices["ok"]]
+        capture = LiveChild("softphone.monitor", frame_seconds=0.1, silent_seconds=1.0)
         try:
             silent = capture.wait_for(_status("silent"), 30, "'silent' status")  # a null sink's monitor is all zeros
             assert "No sound from the customer device 'softphone.monitor'" in silent.message and silent.t >= 1.0
@@ -296,11 +228,10 @@ def test_a_pulse_source_by_name_and_silence_for_long_then_sound_again(pulse_env,
 
 def test_a_stream_that_ends_is_reported_and_reopened_without_the_sound_server_watch(pulse_env):
     """The generic path (no pactl): PortAudio ends a stream whose device failed; coach reopens it by name."""
-    source = LiveSource("pulse", frame_seconds=0.1, watch_server=False)
-    capture = _Capture(source)
+    capture = LiveChild("pulse", frame_seconds=0.1, watch_server=False)
     try:
         capture.wait_for(lambda item: isinstance(item, tuple), 30, "audio from the pulse device")
-        source._captures["customer"].stream.abort()  # what PortAudio does when the device errors out
+        capture.send("abort")  # the child aborts the stream: what PortAudio does when the device errors out
         lost = capture.wait_for(_status("lost"), 30, "'lost' status")
         assert "stopped delivering audio" in lost.message
         back = capture.wait_for(_status("recovered"), 30, "'recovered' status")
