@@ -164,8 +164,13 @@ class LiveChild:
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            self.proc.send_signal(signal.SIGABRT)  # faulthandler prints where every thread hangs, then it dies
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self._stderr_reader.join(5)
             raise ChildDied(f"the capture did not end within {timeout:.0f} s of stop; "
                             + _describe_exit(self.proc, self.stderr())) from None
         if self.proc.returncode != 0 or self.overflows is None:

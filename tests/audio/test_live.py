@@ -124,13 +124,22 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
     # `pactl subscribe` reports when coach's recording stream appears: no guessing how long start-up takes
     watch = subprocess.Popen(["pactl", "subscribe"], env=env, stdout=subprocess.PIPE, text=True)
     coach = subprocess.Popen(
-        [sys.executable, "-m", "coach", "transcribe", "--live", "--customer-device", "pulse", "--json",
-         "--engine", "whisper"],
+        [sys.executable, "-X", "faulthandler", "-m", "coach", "transcribe", "--live", "--customer-device", "pulse",
+         "--json", "--engine", "whisper"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    def kill_both() -> None:  # a hung run fails the test instead of blocking CI
+    stderr: list[str] = []  # read as it comes: a full pipe would block coach's writes
+    reader = threading.Thread(target=lambda: stderr.extend(coach.stderr), daemon=True)
+    reader.start()
+
+    def kill_both() -> None:  # a hung run fails the test instead of blocking CI, with faulthandler's stacks
         watch.kill()
-        coach.kill()
+        coach.send_signal(signal.SIGABRT)
+
+    def ended() -> str:
+        coach.wait(timeout=60)
+        reader.join(10)
+        return "".join(stderr)
 
     watchdog = threading.Timer(300, kill_both)
     watchdog.start()
@@ -140,9 +149,14 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
                 break
         watch.terminate()
         subprocess.run(["paplay", "--device=softphone", str(wav)], env=env, check=True, timeout=60)
-        first = json.loads(coach.stdout.readline())  # blocks until the utterance is final
+        line = coach.stdout.readline()  # blocks until the utterance is final
+        if not line:
+            err = ended()
+            pytest.fail(f"coach printed no utterance (exit status {coach.returncode}); its stderr:\n{err[-8000:]}")
+        first = json.loads(line)
         coach.send_signal(signal.SIGINT)
-        rest, err = coach.communicate(timeout=60)
+        coach.stdout.read()
+        err = ended()
     finally:
         watchdog.cancel()
         watch.kill()
