@@ -278,7 +278,8 @@ def _shut(stream: Any) -> None:
 
 
 class _Closing:
-    """Streams being closed, each on its own daemon thread, one close at a time: the one way coach closes a stream.
+    """Streams being closed, each on its own daemon thread, one close at a time (unless one hangs for longer than
+    ``CLOSE_WAIT``): the one way coach closes a stream.
 
     Closing a stream whose device vanished can hang for seconds, so it never runs on the
     consumer's thread (nor on PortAudio's callback thread). The registry is process-wide
@@ -297,8 +298,14 @@ class _Closing:
         self._at_exit = False
 
     def _shut(self, stream: Any) -> None:
-        with self._one_at_a_time:
+        # one at a time, but a close that hangs for good (seen: Pa_AbortStream never returning) must not keep
+        # every later stream open: after CLOSE_WAIT the next close goes ahead anyway
+        turn = self._one_at_a_time.acquire(timeout=CLOSE_WAIT)
+        try:
             _shut(stream)
+        finally:
+            if turn:
+                self._one_at_a_time.release()
 
     def start(self, stream: Any) -> tuple[threading.Thread, float]:
         closer = threading.Thread(target=self._shut, args=(stream,), name="coach-close-stream", daemon=True)

@@ -206,8 +206,9 @@ def _child_capture(options: dict, out) -> None:
         for line in sys.stdin:
             if line.strip() == "stop":
                 break
-            if line.strip() == "abort":
-                source._captures["customer"].stream.abort()
+            if line.strip() == "abort":  # on a thread of its own: PortAudio's abort has been seen never to return
+                stream = source._captures["customer"].stream
+                threading.Thread(target=stream.abort, name="test-abort", daemon=True).start()
         source.stop()
 
     threading.Thread(target=commands, daemon=True).start()

@@ -34,7 +34,8 @@ class _Stream:
         self.log.append(("close", self.name))
 
 
-def test_streams_are_aborted_then_closed_one_at_a_time():
+def test_streams_are_aborted_then_closed_one_at_a_time(monkeypatch):
+    monkeypatch.setattr(live, "CLOSE_WAIT", 60.0)  # the second close must wait for the first, not time out
     closing, log, release = live._Closing(), [], threading.Event()
     first = _Stream("first", log, release)
     second = _Stream("second", log)
@@ -49,6 +50,21 @@ def test_streams_are_aborted_then_closed_one_at_a_time():
         closer.join(10)
     assert log == [("abort", "first"), ("close", "first"), ("abort", "second"), ("close", "second")]
     assert not closing.busy()
+
+
+def test_a_close_that_hangs_for_good_holds_later_closes_only_so_long(monkeypatch):
+    monkeypatch.setattr(live, "CLOSE_WAIT", 0.2)
+    closing, log, release = live._Closing(), [], threading.Event()
+    hung = _Stream("hung", log, release)
+    closing.start(hung)
+    assert hung.aborting.wait(10)
+    later = closing.start(_Stream("later", log))
+    try:
+        later[0].join(30)  # goes ahead once the hung close has had its CLOSE_WAIT
+        assert not later[0].is_alive()
+        assert log == [("abort", "hung"), ("abort", "later"), ("close", "later")]
+    finally:
+        release.set()
 
 
 def test_a_hung_close_is_waited_for_only_so_long_and_then_no_longer_blocks_reopening(monkeypatch):
