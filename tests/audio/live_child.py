@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository, so the child imports this checkout's coach
@@ -95,7 +96,7 @@ class LiveChild:
         self.statuses: list = []  # every DeviceStatus, in order
         self.overflows: dict | None = None  # as the source counted them when it ended
         self.prefilled: dict | None = None  # overflows after ``prefill`` blocks were given to the callback
-        self._stderr: list[str] = []
+        self._stderr: deque[str] = deque(maxlen=2000)  # the end of it: PortAudio can print the same line for ever
         self._eof = object()
         threading.Thread(target=self._read, daemon=True).start()
         self._stderr_reader = threading.Thread(target=lambda: self._stderr.extend(self.proc.stderr), daemon=True)

@@ -118,6 +118,7 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
     import os
     import signal
     import sys
+    from collections import deque
 
     wav, text = customer_line
     env = dict(os.environ, **pulse_env, HF_HUB_OFFLINE="1")
@@ -128,7 +129,7 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
          "--json", "--engine", "whisper"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    stderr: list[str] = []  # read as it comes: a full pipe would block coach's writes
+    stderr: deque[str] = deque(maxlen=2000)  # read as it comes (a full pipe would block coach's writes); the end
     reader = threading.Thread(target=lambda: stderr.extend(coach.stderr), daemon=True)
     reader.start()
 
