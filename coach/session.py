@@ -223,6 +223,10 @@ def open_session_for_file(
     recognizer, why = open_recognizer(engine, vosk_model, endpoint_silence)
     if on_choice:
         on_choice(why)
+    if realtime:  # paced like a live call: frames of the engine's length (Vosk: 32 ms blocks, see stt.base)
+        from coach.stt.base import frame_seconds_for
+
+        source.set_frame_seconds(frame_seconds_for(recognizer))
     session = Session(source, recognizer, playbook, sinks=sinks, log=log, source_name=str(path))
     session.clock = clock  # type: ignore[attr-defined]
     return session
@@ -248,6 +252,8 @@ def open_session_for_devices(
     recognizer, why = open_recognizer(engine, vosk_model, endpoint_silence)
     if on_choice:
         on_choice(why)
-    source = LiveSource(customer_device, agent_device)
+    from coach.stt.base import frame_seconds_for
+
+    source = LiveSource(customer_device, agent_device, frame_seconds=frame_seconds_for(recognizer))
     name = f"live customer={customer_device}" + (f" agent={agent_device}" if agent_device is not None else "")
     return Session(source, recognizer, playbook, sinks=sinks, log=log, source_name=name)

@@ -29,6 +29,7 @@ going, and reopens the stream on that same source when it is back.
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import queue
 import re
@@ -367,6 +368,7 @@ class LiveSource:
                  queue_seconds: float = 30.0, *, stall_seconds: float = 3.0, start_seconds: float = 6.0,
                  silent_seconds: float = 60.0, watch_server: bool = True):
         self.frame_samples = max(1, int(round(frame_seconds * SAMPLE_RATE)))
+        self.queue_seconds = queue_seconds
         self.devices = {CUSTOMER: resolve_device(customer_device)}
         if agent_device is not None:
             self.devices[AGENT] = resolve_device(agent_device)
@@ -389,6 +391,24 @@ class LiveSource:
                     cap.pulse_source = os.environ.get("PULSE_SOURCE") or default
         self._stop = threading.Event()
         self._closes: list[tuple[threading.Thread, float]] = []  # this source's streams being closed (``_CLOSING``)
+
+    def set_frame_seconds(self, frame_seconds: float) -> None:
+        """Capture in blocks of this length (the recognizer's, ``coach.stt.base.frame_seconds_for``).
+
+        Only before the streams open (the block size is fixed when a stream opens); the queue
+        keeps holding ``queue_seconds`` of audio.
+        """
+        if any(cap.stream is not None for cap in self._captures.values()):
+            raise RuntimeError("set_frame_seconds() after the capture started")
+        try:
+            seconds = float(frame_seconds)
+        except (TypeError, ValueError):
+            seconds = float("nan")
+        if not (seconds > 0 and math.isfinite(seconds)):
+            raise ValueError(f"frame_seconds must be a positive number of seconds, not {frame_seconds!r}")
+        self.frame_samples = max(1, int(round(seconds * SAMPLE_RATE)))
+        blocks = max(4, int(self.queue_seconds / seconds) * len(self.devices))
+        self._queue = queue.Queue(maxsize=blocks)
 
     # ----------------------------------------------------------------- audio thread
 

@@ -66,7 +66,7 @@ def transcribe_command(args: argparse.Namespace) -> int:
 
         if not args.customer_device:
             raise AudioError("--live needs --customer-device NAME|INDEX (the softphone's output); see `coach devices`.")
-        source = LiveSource(args.customer_device, args.agent_device)
+        source = LiveSource(args.customer_device, args.agent_device)  # frames: the engine's, set below
     else:
         from coach.audio.source import FileSource
 
@@ -86,7 +86,7 @@ def transcribe_command(args: argparse.Namespace) -> int:
         args.engine, args.vosk_model, args.endpoint_silence, partials=args.partials or args.realtime or args.live
     )
     print(f"coach: speech engine {reason}", file=sys.stderr)
-    if args.realtime and not args.live:  # paced like a live call: frames of the engine's length
+    if args.realtime or args.live:  # paced like a live call or live: frames of the engine's length
         from coach.stt.base import frame_seconds_for
 
         source.set_frame_seconds(frame_seconds_for(recognizer))

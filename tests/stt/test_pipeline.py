@@ -86,3 +86,46 @@ def test_a_paced_source_takes_the_engines_frame_length(short_call):
         with pytest.raises(ValueError, match="frame_seconds must be a positive number of seconds"):
             source.set_frame_seconds(bad)
     assert source.frame_samples == 512  # a refused value changes nothing
+
+
+class _VoskSizedRecognizer(ScriptedRecognizer):
+    frame_seconds = 512 / 16000  # what VoskRecognizer asks for
+
+
+def test_sessions_give_the_recognizer_its_frame_length(short_call, monkeypatch):
+    """coach analyze --realtime, coach replay and coach live cut the audio in the engine's frames."""
+    import coach.audio.live as live
+    import coach.stt
+    from coach.session import open_session_for_devices, open_session_for_file
+
+    monkeypatch.setattr(coach.stt, "open_recognizer", lambda *a, **k: (_VoskSizedRecognizer({}), "scripted"))
+    paced = open_session_for_file(short_call, realtime=True, log=False)
+    assert paced.source.frame_samples == 512
+    fast = open_session_for_file(short_call, realtime=False, log=False)
+    assert fast.source.frame_samples == 1600  # fast mode keeps its own frames: same events, fewer calls
+
+    device = {"index": 7, "name": "softphone.monitor", "max_input_channels": 2, "default_samplerate": 16000.0}
+    monkeypatch.setattr(live, "resolve_device", lambda name: dict(device))
+    session = open_session_for_devices("softphone.monitor", log=False)
+    assert session.source.frame_samples == 512
+    assert session.source._queue.maxsize == int(30.0 / (512 / 16000))  # still 30 s of audio
+
+
+def test_live_source_frame_length_is_set_before_capture(monkeypatch):
+    import pytest
+
+    import coach.audio.live as live
+
+    device = {"index": 7, "name": "softphone.monitor", "max_input_channels": 2, "default_samplerate": 16000.0}
+    monkeypatch.setattr(live, "resolve_device", lambda name: dict(device))
+    source = live.LiveSource("softphone.monitor", "softphone.monitor", watch_server=False)
+    assert source.frame_samples == 1600 and source._queue.maxsize == 600  # 0.1 s default, 30 s x 2 devices
+    source.set_frame_seconds(512 / 16000)
+    assert source.frame_samples == 512 and source._queue.maxsize == 2 * 937
+    for bad in (0, -1.0, float("nan"), float("inf"), "fast", None):
+        with pytest.raises(ValueError, match="frame_seconds must be a positive number of seconds"):
+            source.set_frame_seconds(bad)
+    source._captures["customer"].stream = object()  # a stream is open: its block size is fixed
+    with pytest.raises(RuntimeError, match="after the capture started"):
+        source.set_frame_seconds(0.1)
+    assert source.frame_samples == 512
