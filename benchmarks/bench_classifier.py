@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import statistics
@@ -225,14 +226,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a sample of the big sets (for a fast look, not for the record)")
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--reuse-accuracy", action="store_true",
-                    help="reuse the accuracy rows of an earlier full run with the same weights (re-measure speed only)")
+                    help="reuse the accuracy rows of an earlier full run with the same weights folder, every file alike (re-measure speed only)")
     args = ap.parse_args(argv)
     root = data_dir()
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     ours = Ours()
-    weights_sha = json.loads((ours.clf.weights_dir / "manifest.json").read_text())["files"]["heads.safetensors"]["sha256"]
-    cached = CACHE / f"classifier-accuracy-{weights_sha[:12]}.json"
+    # keyed by every file of the weights folder (heads, config with its thresholds, lexical model):
+    # the same heads with another threshold or lexical model are another classifier
+    files = json.loads((ours.clf.weights_dir / "manifest.json").read_text())["files"]
+    weights_sha = hashlib.sha256(json.dumps({k: v["sha256"] for k, v in sorted(files.items())}).encode()).hexdigest()
+    cached = CACHE / f"classifier-accuracy-all-{weights_sha[:12]}.json"
     if args.reuse_accuracy and cached.is_file() and not args.quick:
         saved = json.loads(cached.read_text())
         rows, accuracy_seconds = [tuple(r) for r in saved["rows"]], saved["seconds"]
@@ -350,7 +354,9 @@ def write(args, ours: "Ours", rows, accuracy_seconds: float, sp: dict, load: tup
         "## Classifier",
         "",
         f"`python3 benchmarks/bench_classifier.py` ({time.strftime('%Y-%m-%d')}, 2 CPU cores, "
-        f"weights `models/classifier` trained {ours.clf.config.get('trained_at', '?')}). Held-out sets only "
+        f"weights `models/classifier` trained {ours.clf.config.get('trained_at', '?')}"
+        + (f", lexical offensive model fitted {ours.clf.config['lexical_fitted_at']}" if ours.clf.config.get("lexical_fitted_at") else "")
+        + "). Held-out sets only "
         "(never trained on, no threshold tuned on them); baselines run in the same process on the same texts."
         + (" QUICK RUN: samples of the big sets." if args.quick else ""),
         "",
@@ -384,7 +390,10 @@ def write(args, ours: "Ours", rows, accuracy_seconds: float, sp: dict, load: tup
         f"Accuracy part took {accuracy_seconds:.0f} s. Notes: VADER 3-way uses the usual compound cut-offs (±0.05); "
         "for anger VADER's 'negative' stands in for anger. alt-profanity-check only says offensive or not, so it has no "
         "untargeted/targeted answer; the always-targeted majority answer is shown instead. The corpus rows are the "
-        "project's own call-style test split (template and hand-written lines).",
+        "project's own call-style test split (template and hand-written lines)."
+        + (f" coach's offensive decision is the heads' probability averaged with a lexical n-gram model's (head weight "
+           f"{ours.clf.head_weight}, threshold {ours.clf.offensive_threshold}, both chosen on the development split of the "
+           "trainable data)." if ours.clf.lexical is not None else ""),
         "",
     ]
     lines += targets(rows, sp)

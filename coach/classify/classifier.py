@@ -44,6 +44,21 @@ class Classifier:
         self.thresholds: dict[str, float] = {c: 0.5 for c in CUES}
         self.thresholds.update(self.config.get("cue_thresholds", {}))
         self.offensive_threshold = float(self.config.get("offensive_threshold", 0.5))
+        # The offensive probability is the heads' combined with the lexical n-gram model's
+        # (``lexmodel``) when the weights have one; its files are checked by the manifest above.
+        self.lexical, self.head_weight = None, 1.0
+        lexical = self.config.get("offensive_lexical")
+        if lexical is not None:
+            from coach.classify.lexmodel import LEX_VOCAB, LEX_WEIGHTS, LexicalModel
+
+            try:
+                self.head_weight = float(lexical["head_weight"])
+                self.lexical = LexicalModel.load(folder)
+                self.lexical.probabilities(["warm up"])
+            except FileNotFoundError:
+                raise ModelError(f"The classifier's lexical model ({folder / LEX_WEIGHTS}, {folder / LEX_VOCAB}) is missing; {FIX}.") from None
+            except Exception as exc:
+                raise ModelError(f"The classifier's lexical model in {folder} ({LEX_WEIGHTS}, {LEX_VOCAB}) cannot be read; {FIX}.") from exc
         self.encoder = encoder or SentenceEncoder()
         self._lock = threading.Lock()
 
@@ -71,13 +86,21 @@ class Classifier:
             buckets = self.heads.word_buckets
             words = [word_ids(t, buckets) for t in normalized] if buckets else None
             out = self.heads(x, words)
-        return {
+        probs = {
             "sentiment": softmax(out["sentiment"]),
             "anger": sigmoid(out["anger"]),
             "offensive": sigmoid(out["offensive"]),
             "abuse_type": softmax(out["abuse_type"]),
             "cues": sigmoid(out["cues"]),
         }
+        if self.lexical is not None:
+            from coach.classify.lexmodel import combine, threat_rows
+
+            probs["offensive_head"] = probs["offensive"]
+            probs["offensive_lexical"] = self.lexical.probabilities(normalized)
+            probs["offensive"] = combine(probs["offensive_head"], probs["offensive_lexical"], self.head_weight,
+                                         threat_rows(probs["abuse_type"]))
+        return probs
 
     # ------------------------------------------------------------------ decisions
 

@@ -86,14 +86,30 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path):
     out1, out2 = tmp_path / "w1", tmp_path / "w2"
     config = train(out1, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
     train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
-    assert {p.name for p in out1.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md"}
-    assert (out1 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()
+    assert {p.name for p in out1.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md",
+                                                "lexical.safetensors", "lexical_vocab.json"}
+    for name in ("heads.safetensors", "lexical.safetensors", "lexical_vocab.json"):
+        assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
+    lexical = config["offensive_lexical"]
+    assert config["offensive_threshold"] == lexical["threshold"] and 0.0 <= lexical["head_weight"] <= 1.0
     assert config["seed"] == 3 and "calls.jsonl" in config["corpus_files"]
     assert "corpus test" in (out1 / "MODEL_CARD.md").read_text()
 
     clf = load_classifier(out1)
     result = clf.classify("hello there", "agent")
     assert result.speaker == "agent" and result.sentiment in ("negative", "neutral", "positive")
+    p = clf.probabilities(["you useless idiot"], ["customer"])
+    assert {"offensive_head", "offensive_lexical"} <= set(p)
+
+    # --lexical-only: the heads stay byte for byte, the lexical model and config are rebuilt alike
+    from coach.classify.train import refit_lexical
+
+    heads = (out1 / "heads.safetensors").read_bytes()
+    refit = refit_lexical(out1, seed=3, data_root=data, corpus=corpus, log=logs.append)
+    assert (out1 / "heads.safetensors").read_bytes() == heads
+    assert (out1 / "lexical_vocab.json").read_bytes() == (out2 / "lexical_vocab.json").read_bytes()
+    assert refit["offensive_lexical"]["head_weight"] == lexical["head_weight"]
+    load_classifier(out1)  # the rewritten manifest matches
 
 
 def test_corpus_split_is_stable_and_near_fifteen_percent():
