@@ -23,7 +23,16 @@ sound server *moves* a stream whose source vanished to another source (often a
 silent one) instead of ending it, so the device alone cannot tell. When ``pactl``
 works, coach pins the source the stream reads (``PULSE_SOURCE``, or the default
 source when capture started), listens to ``pactl subscribe`` for sources coming and
-going, and reopens the stream on that same source when it is back.
+going, and reopens the stream on that same source when it is back. When the sound
+server itself goes away (stopped, crashed, killed: ``pactl subscribe`` ends), the
+channel is ``lost`` with one sentence saying so and what to do (restart it, check
+``pactl info``); nothing is reopened until ``pactl info`` answers again, then at once.
+
+Streams are opened (and reopened) on a thread of their own, one at a time, and waited
+for at most ``OPEN_WAIT``: an open that hangs (PortAudio's ALSA plugin waiting on a dead
+server) never blocks the consumer, which feeds the recognizers and must see ``stop()``
+and Ctrl-C; it is reported, and a stream it brings late is closed unused. Streams are
+closed on threads of their own too (``_Closing``).
 """
 
 from __future__ import annotations
@@ -52,6 +61,8 @@ SOUND_LEVEL = 1e-3  # peak above -60 dBFS counts as sound (a null sink's monitor
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
 PULSE_DEVICES = ("pulse", "default")  # PortAudio ALSA devices that are PulseAudio/PipeWire clients
+RESTART_HINT = ("restart it (`systemctl --user restart pipewire-pulse`, or `pulseaudio --start` for PulseAudio) "
+                "and check it with `pactl info`")
 
 
 def _sd():
@@ -129,6 +140,9 @@ def resolve_device(name_or_index: str | int) -> dict:
         return partial[0]
     if len(partial) > 1:
         raise AudioError(f"The device name '{text}' matches several inputs ({', '.join(d['name'] for d in partial)}); give its index or full name.")
+    if not any(d["name"] in PULSE_DEVICES for d in devices) and shutil.which("pactl") and PulseWatch._run("info") is None:
+        raise AudioError(f"There is no input device named '{text}' (available inputs: {names}) because the sound "
+                         f"server (PulseAudio/PipeWire) is not answering; {RESTART_HINT}.")
     raise AudioError(f"There is no input device named '{text}'; available inputs are {names} (see `coach devices`).")
 
 
@@ -151,19 +165,25 @@ class _Resampler:
 
 
 class PulseWatch:
-    """Which PulseAudio/PipeWire sources exist, kept fresh by ``pactl subscribe`` (no polling).
+    """Whether the PulseAudio/PipeWire server is there and which sources it has, kept fresh by ``pactl subscribe``
+    on a thread of its own (the consumer only reads ``up`` and ``has()``, it never waits on ``pactl``).
 
-    ``usable`` is False where there is no ``pactl`` or no server: then loss is
-    detected from the stream alone (it ends, or delivers nothing).
+    ``usable`` is False where there is no ``pactl`` or no server when capture starts: then
+    loss is detected from the stream alone (it ends, or delivers nothing). When the server
+    goes away (``pactl subscribe`` ends: it was stopped, or killed), ``up`` turns False, and
+    the watch asks ``pactl info`` every ``RETRY`` s until it answers again.
     """
 
     _EVENT = re.compile(r"Event '(new|remove)' on source #")
+    RETRY = 1.0
 
     def __init__(self) -> None:
         self.usable = bool(shutil.which("pactl")) and self._run("info") is not None
-        self.changed = threading.Event()
-        self._sources: set[str] = self._list() if self.usable else set()
+        self.up = self.usable  # False while the server is away (written by the watch's thread only)
+        self._sources: frozenset[str] = frozenset(self._list()) if self.usable else frozenset()
         self._proc: subprocess.Popen | None = None
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
 
     @staticmethod
     def _run(*args: str) -> str | None:
@@ -184,36 +204,46 @@ class PulseWatch:
         return None
 
     def start(self) -> None:
-        if not self.usable or self._proc is not None:
+        if not self.usable or self._thread is not None:
             return
-        try:
-            self._proc = subprocess.Popen(["pactl", "subscribe"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                          text=True)
-        except OSError:
-            return
-        threading.Thread(target=self._follow, args=(self._proc,), name="coach-pulse-watch", daemon=True).start()
+        self._thread = threading.Thread(target=self._watch, name="coach-pulse-watch", daemon=True)
+        self._thread.start()
 
-    def _follow(self, proc: subprocess.Popen) -> None:
-        for line in proc.stdout:  # ends when the process is stopped
-            if self._EVENT.search(line):
-                self.changed.set()
-
-    def refresh(self) -> None:
-        """Re-read the sources if the server said they changed (consumer thread)."""
-        if self.changed.is_set():
-            self.changed.clear()
-            self._sources = self._list()
+    def _watch(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                proc = subprocess.Popen(["pactl", "subscribe"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True)
+            except OSError:
+                return
+            self._proc = proc
+            if self._stopped.is_set():  # stop() came before the process was known to it
+                proc.terminate()
+            sources = self._list()  # after subscribing: nothing that changes from now on is missed
+            if self._run("info") is not None:
+                self._sources, self.up = frozenset(sources), True
+            for line in proc.stdout:  # ends when the process is stopped, or the server goes away
+                if self._EVENT.search(line):
+                    self._sources = frozenset(self._list())
+            proc.wait()
+            if self._stopped.is_set():
+                return
+            self.up = False  # the server went away (or never answered this subscription)
+            while not self._stopped.wait(self.RETRY) and self._run("info") is None:
+                pass
 
     def has(self, source: str) -> bool:
         return source in self._sources
 
     def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
+        self._stopped.set()
+        proc = self._proc
+        if proc is not None:
+            proc.terminate()
             try:
-                self._proc.wait(timeout=5)
+                proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
+                proc.kill()
             self._proc = None
 
 
@@ -246,18 +276,21 @@ class _Capture:
         self.name = device["name"]
         self.pulse_source: str | None = device.get("pulse_source")  # a PulseAudio source opened through 'pulse'
         self.stream: Any = None
+        self.opening: _Opener | None = None  # a stream being opened for it (``stream`` is None meanwhile)
         self.gen = 0  # blocks of an older stream (closed) are dropped
         self.resampler = _Resampler(SAMPLE_RATE)
         self.samples = 0
         self.opened_at = 0.0
         self.last_block: float | None = None  # monotonic time of the stream's latest block
-        self.finished = False
+        self.finished: float | None = None  # monotonic time its stream said it ended
         self.lost_since: float | None = None  # monotonic; None while healthy
         self.lost_samples = 0
         self.backoff = BACKOFF_FIRST
         self.next_attempt = 0.0
         self.last_sound = 0.0  # call time of the latest block with sound
         self.silent = False
+        self.told_server = False  # the user was told that the sound server went away (this time)
+        self.told_hung = False  # the user was told that an open hangs
 
     @property
     def label(self) -> str:
@@ -265,6 +298,8 @@ class _Capture:
         return f"'{self.name}'{src}"
 
 
+FINISH_GRACE = 0.5  # with the sound server watched, a stream that ended is lost only this long after (when the
+# server went away, its own message comes first, instead of "stopped delivering audio")
 CLOSE_WAIT = 5.0  # at most this long (from when its close began) is waited for a stream to close
 
 
@@ -294,27 +329,26 @@ class _Closing:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._one_at_a_time = threading.Lock()  # Pa_CloseStream edits PortAudio's list of open streams unlocked
+        self.one_at_a_time = threading.Lock()  # Pa_CloseStream edits PortAudio's list of open streams unlocked
         self._threads: list[tuple[threading.Thread, float]] = []  # (closer, monotonic time its close began)
+        self._opens: list[threading.Thread] = []  # streams being opened (``_Opener``), never waited for
         self._at_exit = False
 
     def _shut(self, stream: Any) -> None:
         # one at a time, but a close that hangs for good (seen: Pa_AbortStream never returning) must not keep
         # every later stream open: after CLOSE_WAIT the next close goes ahead anyway
-        turn = self._one_at_a_time.acquire(timeout=CLOSE_WAIT)
+        turn = self.one_at_a_time.acquire(timeout=CLOSE_WAIT)
         try:
             _shut(stream)
         finally:
             if turn:
-                self._one_at_a_time.release()
+                self.one_at_a_time.release()
 
     def start(self, stream: Any) -> tuple[threading.Thread, float]:
         closer = threading.Thread(target=self._shut, args=(stream,), name="coach-close-stream", daemon=True)
         entry = (closer, time.monotonic())
         with self._lock:
-            if not self._at_exit:  # registered after sounddevice's own exit handler, so it runs before it
-                atexit.register(self._before_exit)
-                self._at_exit = True
+            self._register_exit()
             self._threads = [e for e in self._threads if e[0].is_alive()]
             self._threads.append(entry)
         closer.start()
@@ -332,11 +366,28 @@ class _Closing:
             if sd is not None and getattr(sd, "_initialized", 0) > 0:
                 sd._initialized = 0
 
+    def _register_exit(self) -> None:
+        if not self._at_exit:  # registered after sounddevice's own exit handler, so it runs before it
+            atexit.register(self._before_exit)
+            self._at_exit = True
+
+    def opening(self, opener: threading.Thread) -> None:
+        """``opener`` is opening a stream (``_Opener``): PortAudio must not be terminated under it either."""
+        with self._lock:
+            self._register_exit()
+            self._opens = [t for t in self._opens if t.is_alive()]
+            self._opens.append(opener)
+
     def busy(self, patience: float | None = None) -> bool:
-        """A stream is still being closed; one whose close has hung for more than ``patience`` s does not count."""
+        """A stream is still being closed (one whose close has hung for more than ``patience`` s does not count), or,
+        when ``patience`` is None, opened by another thread."""
         now = time.monotonic()
+        me = threading.current_thread()
         with self._lock:
             self._threads = [e for e in self._threads if e[0].is_alive()]
+            self._opens = [t for t in self._opens if t.is_alive()]
+            if patience is None and any(t is not me for t in self._opens):
+                return True
             return any(patience is None or now - since < patience for _, since in self._threads)
 
     @staticmethod
@@ -349,6 +400,63 @@ class _Closing:
 
 
 _CLOSING = _Closing()
+
+OPEN_WAIT = 10.0  # an open that has not returned by then is given up on (it may hang for good)
+_OPEN_LOCK = threading.Lock()  # one open at a time: PULSE_SOURCE is process-wide, and so is PortAudio
+
+
+class _Opener:
+    """Opens and starts one stream on a daemon thread of its own, so that an open that hangs (seen when the sound
+    server was killed: PortAudio's ALSA plugin waiting for a server that will never answer) never blocks the
+    consumer's thread, which feeds the recognizers and must see ``stop()`` / Ctrl-C.
+
+    ``open`` returns ``(stream, device)`` or raises ``AudioError``. Whoever gives up on it calls
+    ``abandon()``: a stream that still comes is then closed (``_CLOSING``), never used.
+    """
+
+    def __init__(self, open_: Any, what: str):
+        self.what = what
+        self.started = time.monotonic()
+        self.done = threading.Event()
+        self.result: tuple[Any, dict] | None = None
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._abandoned = False
+        self.thread = threading.Thread(target=self._run, args=(open_,), name="coach-open-stream", daemon=True)
+        _CLOSING.opening(self.thread)
+        self.thread.start()
+
+    def _run(self, open_: Any) -> None:
+        result, error = None, None
+        try:
+            if not _OPEN_LOCK.acquire(timeout=OPEN_WAIT):
+                raise AudioError(f"Cannot open {self.what}: opening another device has not returned for "
+                                 f"{OPEN_WAIT:.0f} s; check the sound server with `pactl info`.")
+            # nor while a stream is being closed (Pa_OpenStream and Pa_CloseStream edit one list, unlocked), unless
+            # that close hangs: then, as for closes, go ahead after CLOSE_WAIT
+            turn = _CLOSING.one_at_a_time.acquire(timeout=CLOSE_WAIT)
+            try:
+                result = open_()
+            finally:
+                if turn:
+                    _CLOSING.one_at_a_time.release()
+                _OPEN_LOCK.release()
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            error = exc
+        with self._lock:
+            self.result, self.error = result, error
+            abandoned = self._abandoned
+            self.done.set()
+        if abandoned and result is not None:
+            _CLOSING.start(result[0])  # nobody waits for this stream any more
+
+    def abandon(self) -> bool:
+        """Give up on this open; False if it had already ended (then take its ``result``/``error``)."""
+        with self._lock:
+            if self.done.is_set():
+                return False
+            self._abandoned = True
+            return True
 
 
 def _clock(seconds: float) -> str:
@@ -443,10 +551,12 @@ class LiveSource:
 
     # ----------------------------------------------------------------- opening and closing
 
-    def _open_stream(self, cap: _Capture) -> None:
-        """Open and start ``cap``'s device (looked up again by name: its index may have changed)."""
+    def _make_stream(self, cap: _Capture, again: bool, callback: Any, finished: Any) -> tuple[Any, dict]:
+        """Open and start ``cap``'s device (looked up again by name on a reopen: its index may have changed).
+
+        Runs on an ``_Opener``'s thread: touches nothing of ``cap`` but its device description."""
         sd = _sd()
-        dev = cap.device if cap.opened_at == 0.0 else self._find_again(cap)
+        dev = self._find_again(cap) if again else cap.device
         stream, error = None, None
         with _pulse_source(cap.pulse_source):
             for rate in (SAMPLE_RATE, int(dev["default_samplerate"])):
@@ -454,7 +564,7 @@ class LiveSource:
                     stream = sd.InputStream(
                         device=dev["index"], channels=1, samplerate=rate, dtype="float32",
                         blocksize=int(self.frame_samples * rate / SAMPLE_RATE),
-                        callback=self._callback_for(cap.channel), finished_callback=self._finished_for(cap.channel),
+                        callback=callback, finished_callback=finished,
                     )
                     break
                 except Exception as exc:  # PortAudio: unsupported rate, busy or vanished device
@@ -462,16 +572,42 @@ class LiveSource:
             if stream is None:
                 raise AudioError(f"Cannot open the input device '{dev['name']}' for the {cap.channel} ({error}); "
                                  "check it in `coach devices`.")
-            cap.device = dev
-            cap.resampler = _Resampler(int(stream.samplerate))
-            cap.last_block, cap.finished = None, False
-            cap.opened_at = time.monotonic()
-            cap.stream = stream
             try:
                 stream.start()
             except Exception as exc:  # noqa: BLE001 - PortAudio
-                self._close_stream(cap)
+                _CLOSING.start(stream)
                 raise AudioError(f"Cannot start the input device '{dev['name']}' for the {cap.channel} ({exc}).") from None
+        return stream, dev
+
+    def _start_open(self, cap: _Capture) -> None:
+        again = cap.opened_at != 0.0
+        callback, finished = self._callback_for(cap.channel), self._finished_for(cap.channel)
+        cap.opening = _Opener(lambda: self._make_stream(cap, again, callback, finished),
+                              f"the input device {cap.label} for the {cap.channel}")
+
+    def _opened(self, cap: _Capture, now: float) -> BaseException | None:
+        """Take the stream of ``cap``'s finished open (the consumer's side); its error, if it failed."""
+        opening, cap.opening = cap.opening, None
+        if opening.error is not None:
+            return opening.error
+        stream, dev = opening.result
+        cap.device = dev
+        cap.resampler = _Resampler(int(stream.samplerate))
+        cap.finished = None
+        cap.last_block = None  # the stall clock starts now (a block the new stream already gave is in the queue)
+        cap.opened_at = now
+        cap.stream = stream
+        return None
+
+    def _give_up_open(self, cap: _Capture) -> None:
+        """Stop waiting for ``cap``'s open; if its stream still comes, it is closed unused."""
+        opening, cap.opening = cap.opening, None
+        if opening is None:
+            return
+        cap.gen += 1  # anything its stream would queue is dropped
+        if not opening.abandon():  # it ended meanwhile
+            if opening.result is not None:
+                self._closes.append(_CLOSING.start(opening.result[0]))
 
     def _find_again(self, cap: _Capture) -> dict:
         """The device by its name; PortAudio lists devices once, so look again if it is not there."""
@@ -495,20 +631,36 @@ class LiveSource:
             self._closes.append(_CLOSING.start(stream))
 
     def _open(self) -> None:
+        """Open every device before the first frame; a bad device is one ``AudioError``, and so is an open that does
+        not return within ``OPEN_WAIT`` (``stop()`` ends the wait too)."""
         if self._pulse is not None:
             self._pulse.start()
         for cap in self._captures.values():
-            try:
-                self._open_stream(cap)
-            except AudioError:
+            self._start_open(cap)
+            opening = cap.opening
+            deadline = opening.started + OPEN_WAIT
+            while not opening.done.wait(0.1) and not self._stop.is_set() and time.monotonic() < deadline:
+                pass
+            if not opening.done.is_set():
+                self._give_up_open(cap)
+                if self._stop.is_set():
+                    return
+                error = AudioError(f"The input device {cap.label} for the {cap.channel} did not open within "
+                                   f"{OPEN_WAIT:.0f} s; the sound server may be stuck: {RESTART_HINT}.")
+            else:
+                error = self._opened(cap, time.monotonic())
+            if error is not None:
                 self.stop()
                 self._close()
-                raise
+                if isinstance(error, AudioError):
+                    raise error
+                raise AudioError(f"Cannot open the input device {cap.label} for the {cap.channel} ({error}).")
 
     def _close(self) -> None:
         """Close every stream, and wait for this source's closes (lost ones too) at most ``CLOSE_WAIT`` s each:
         a device that hangs on close must not keep the call (or Ctrl-C) from ending."""
         for cap in self._captures.values():
+            self._give_up_open(cap)
             self._close_stream(cap)
         closes, self._closes = self._closes, []
         _CLOSING.wait(closes)
@@ -529,7 +681,7 @@ class LiveSource:
                     cap = self._captures[channel]
                     if gen == cap.gen and cap.stream is not None:
                         if block is None:
-                            cap.finished = True
+                            cap.finished = time.monotonic()
                         else:
                             yield from self._blocks(cap, block)
                 yield from self._check(time.monotonic())
@@ -569,14 +721,16 @@ class LiveSource:
         yield AudioFrame(self._t(cap), {channel: x})
 
     def _check(self, now: float) -> Iterator[AudioFrame | DeviceStatus]:
-        """Loss, silence while away, reconnection: runs between blocks and at least every 0.1 s."""
+        """Loss, silence while away, reconnection: runs between blocks and at least every 0.1 s; never waits on
+        PortAudio or ``pactl`` (opens run on ``_Opener`` threads, the server is watched on its own)."""
         pulse = self._pulse if self._pulse is not None and self._pulse.usable else None
-        if pulse is not None:
-            pulse.refresh()
+        server_gone = pulse is not None and not pulse.up
         for cap in self._captures.values():
             if cap.stream is not None:
                 why = None
-                if cap.finished:
+                if server_gone:
+                    why = f"the sound server went away (device {cap.label})"
+                elif cap.finished is not None and (pulse is None or now - cap.finished > FINISH_GRACE):
                     why = f"the device {cap.label} stopped delivering audio"
                 elif cap.pulse_source and pulse is not None and not pulse.has(cap.pulse_source):
                     why = f"the sound server no longer has the source '{cap.pulse_source}' (device {cap.label})"
@@ -587,24 +741,49 @@ class LiveSource:
                 if why is not None:
                     self._close_stream(cap)
                     cap.next_attempt = now + cap.backoff
-                    if cap.lost_since is None:  # a new loss (not a reopen that never delivered)
+                    if cap.lost_since is None and not server_gone:  # a new loss (not a reopen that never delivered)
                         cap.lost_since, cap.lost_samples = now, cap.samples
                         yield DeviceStatus(self._t(cap), cap.channel, "lost",
                                            f"{cap.channel.capitalize()} audio lost: {why}. The call goes on; coach "
                                            "reconnects as soon as it is back.")
+            if server_gone:
+                self._give_up_open(cap)  # an open now can only fail, or hang
+                if not cap.told_server:  # said once per outage, also when the device was already lost before
+                    cap.told_server = True
+                    if cap.lost_since is None:
+                        cap.lost_since, cap.lost_samples = now, cap.samples
+                    yield DeviceStatus(self._t(cap), cap.channel, "lost",
+                                       f"{cap.channel.capitalize()} audio lost: the sound server (PulseAudio/PipeWire) "
+                                       f"went away (device {cap.label}); the call goes on, and coach reconnects when "
+                                       f"it is back: {RESTART_HINT}.")
+            elif pulse is not None:
+                cap.told_server = False
+            if cap.opening is not None:
+                if cap.opening.done.is_set():
+                    if self._opened(cap, now) is not None:
+                        cap.backoff = min(cap.backoff * 2, BACKOFF_MAX)
+                        cap.next_attempt = now + cap.backoff
+                elif now - cap.opening.started > OPEN_WAIT and not cap.told_hung:
+                    cap.told_hung = True  # keep waiting for it: a second open would queue behind it (_OPEN_LOCK)
+                    if cap.lost_since is None:
+                        cap.lost_since, cap.lost_samples = now, cap.samples
+                    yield DeviceStatus(self._t(cap), cap.channel, "lost",
+                                       f"{cap.channel.capitalize()} audio lost: reopening the device {cap.label} has "
+                                       f"not returned for {OPEN_WAIT:.0f} s, the sound server may be stuck; the call "
+                                       f"goes on: {RESTART_HINT}.")
             if cap.lost_since is not None and cap.last_block is None:
                 yield from self._silence_until(cap, now)  # call time runs on while the device is away
-            if cap.stream is None and not self._stop.is_set():
+            if cap.stream is None and cap.opening is None and not self._stop.is_set():
+                if server_gone:
+                    cap.next_attempt = now  # reopen as soon as the server is back
+                    continue
                 pinned = cap.pulse_source is not None and pulse is not None
                 if pinned and not pulse.has(cap.pulse_source):
                     cap.next_attempt = now  # not there yet: try as soon as the server announces it
                     continue
                 if now >= cap.next_attempt and not _CLOSING.busy(patience=CLOSE_WAIT):
-                    try:
-                        self._open_stream(cap)
-                    except AudioError:
-                        cap.backoff = min(cap.backoff * 2, BACKOFF_MAX)
-                        cap.next_attempt = now + cap.backoff
+                    cap.told_hung = False
+                    self._start_open(cap)
 
     def _silence_until(self, cap: _Capture, now: float) -> Iterator[AudioFrame]:
         target = cap.lost_samples + int((now - cap.lost_since) * SAMPLE_RATE)

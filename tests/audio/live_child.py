@@ -80,16 +80,17 @@ class LiveChild:
 
     Items: ``("frame", t)`` for every frame, ``DeviceStatus`` and ``Utterance`` as coach makes them.
     ``prefill``: blocks handed to the stream's callback before reading starts; ``crash_after``: the child
-    kills itself with a segmentation fault after that many frames (to test this harness).
+    kills itself with a segmentation fault after that many frames (to test this harness); ``hang_reopen``: every
+    reopen of a lost stream hangs for good, and ``OPEN_WAIT`` is that many seconds.
     """
 
     def __init__(self, device: str, *, recognizer: str | None = None, prefill: int = 0, crash_after: int = 0,
-                 **source_options):
+                 hang_reopen: float = 0, **source_options):
         from coach.events import DeviceStatus, Utterance
 
         self._types = {"status": DeviceStatus, "utterance": Utterance}
         options = {"device": device, "recognizer": recognizer, "prefill": prefill, "crash_after": crash_after,
-                   "source": source_options}
+                   "hang_reopen": hang_reopen, "source": source_options}
         self.proc = _spawn("capture", json.dumps(options))
         self.items: queue.Queue = queue.Queue()
         self.frame_times: list[float] = []
@@ -189,7 +190,19 @@ def _child_capture(options: dict, out) -> None:
         out.write(json.dumps(item) + "\n")
         out.flush()
 
+    from coach.audio import live
+
     source = LiveSource(options["device"], **options["source"])
+    if options.get("hang_reopen"):  # a stand-in for a reopen that never returns (PortAudio waiting on a dead server)
+        live.OPEN_WAIT = options["hang_reopen"]
+        make_stream = source._make_stream
+
+        def hanging(cap, again, *args):
+            if again:
+                threading.Event().wait()
+            return make_stream(cap, again, *args)
+
+        source._make_stream = hanging
     pipeline = None
     if options["recognizer"] == "whisper":
         from coach.stt.pipeline import ChannelRecognizers

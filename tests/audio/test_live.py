@@ -13,6 +13,7 @@ signal and the child's stderr instead of ending the whole run.
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -256,3 +257,73 @@ def test_a_stream_that_ends_is_reported_and_reopened_without_the_sound_server_wa
         capture.close()
     times = capture.frame_times
     assert all(b > a for a, b in zip(times, times[1:])), "call time went backwards"
+
+
+def _server_gone(item) -> bool:
+    return isinstance(item, DeviceStatus) and item.state == "lost" and "sound server" in item.message
+
+
+@pytest.mark.slow
+def test_the_sound_server_killed_mid_call_is_said_once_the_call_goes_on_and_recovers(pulse_env, pulse_daemon,
+                                                                                      customer_line):
+    """PulseAudio dies of SIGKILL (no goodbye to its clients) after an utterance: coach says so in one sentence,
+    keeps call time running, reconnects when a fresh server is there, and the capture still ends on stop."""
+    wav, text = customer_line
+    capture = LiveChild("pulse", recognizer="whisper", frame_seconds=0.1)
+    try:
+        capture.wait_for(lambda item: isinstance(item, tuple), 90, "audio from the pulse device")
+        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+        before = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance before the kill")
+        statuses_before = len(capture.statuses)
+
+        pulse_daemon.kill(signal.SIGKILL)
+        gone = capture.wait_for(_server_gone, 30, "'lost' status naming the sound server")
+        assert gone.channel == "customer" and "went away" in gone.message and "pactl info" in gone.message
+        assert "\n" not in gone.message and gone.t >= before.end
+        # the capture thread is not stuck: call time runs on (silence) while the server is away
+        capture.wait_for(lambda item: isinstance(item, tuple) and item[1] > gone.t + 2.0, 30, "silence while away")
+
+        pulse_daemon.ensure()  # a fresh server, with the softphone sink again
+        back = capture.wait_for(_status("recovered"), 60, "'recovered' status once the server is back")
+        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+        after = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance after the recovery")
+    finally:
+        pulse_daemon.ensure()
+        capture.close()  # the child must end cleanly on stop (a hang fails here, with every thread's stack)
+    outage = capture.statuses[statuses_before:capture.statuses.index(back)]
+    assert [s for s in outage if _server_gone(s)] == [gone], outage  # said once
+    assert outage[-1] == gone, outage  # and it is what the panel shows until the audio is back
+    assert after.start > back.t - 0.5 and back.t > gone.t
+    for heard in (before, after):
+        assert "internet" in heard.text.lower(), (heard.text, text)
+    times = capture.frame_times
+    assert all(b > a for a, b in zip(times, times[1:])), "call time went backwards"
+    assert "Traceback" not in capture.stderr()
+
+
+def test_a_reopen_that_hangs_never_holds_up_the_call_nor_its_end(pulse_env):
+    """A reopen that never returns (as PortAudio's can when the sound server died) runs on its own thread: frames
+    keep coming, the user is told after OPEN_WAIT, and stop still ends the capture."""
+    capture = LiveChild("pulse", frame_seconds=0.1, watch_server=False, hang_reopen=2.0)
+    try:
+        capture.wait_for(lambda item: isinstance(item, tuple), 30, "audio from the pulse device")
+        capture.send("abort")  # the stream ends; its reopen hangs
+        lost = capture.wait_for(_status("lost"), 30, "'lost' status")
+        assert "stopped delivering audio" in lost.message
+        hung = capture.wait_for(_status("lost"), 30, "'lost' status for the reopen that hangs")
+        assert "has not returned for 2 s" in hung.message and "pactl info" in hung.message
+        capture.wait_for(lambda item: isinstance(item, tuple) and item[1] > hung.t + 1.0, 30, "silence after that")
+    finally:
+        capture.close()
+    assert not [s for s in capture.statuses if s.state == "recovered"]
+
+
+def test_live_cli_while_the_sound_server_is_down_is_one_clear_error(pulse_env, pulse_daemon):
+    pulse_daemon.kill(signal.SIGKILL)
+    run = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "coach", "transcribe", "--live",
+                          "--customer-device", "pulse"], capture_output=True, text=True, timeout=120)
+    pulse_daemon.ensure()
+    err = run.stderr.strip().splitlines()
+    assert run.returncode == 2, run.stderr
+    assert len(err) == 1 and "Traceback" not in err[0], run.stderr
+    assert "no input device named 'pulse'" in err[0] and "sound server" in err[0] and "pactl info" in err[0]

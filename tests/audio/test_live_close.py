@@ -122,3 +122,44 @@ def test_portaudio_is_not_terminated_at_exit_under_a_close_that_hangs():
     done = _exit_with("done")  # a close that finished: sounddevice terminates PortAudio as usual
     assert done.returncode == 0, done.stderr
     assert "Pa_Terminate" in done.stderr
+
+
+def test_an_open_that_hangs_is_given_up_and_the_stream_it_brings_later_is_closed_unused():
+    log, release = [], threading.Event()
+    stream = _Stream("late", log)
+
+    def open_():
+        assert release.wait(30), "the test never released the open"
+        return stream, {"name": "late"}
+
+    opener = live._Opener(open_, "the test device")
+    try:
+        assert not opener.done.wait(0.2)
+        assert live._CLOSING.busy()  # PortAudio is not terminated under an open either
+        assert opener.abandon()
+    finally:
+        release.set()
+    opener.thread.join(10)
+    assert opener.done.is_set() and opener.result[0] is stream
+    for _ in range(100):  # the closer thread it started
+        if ("close", "late") in log:
+            break
+        threading.Event().wait(0.05)
+    assert log == [("abort", "late"), ("close", "late")]
+
+
+def test_an_open_queued_behind_one_that_hangs_gives_up_with_a_clear_error(monkeypatch):
+    monkeypatch.setattr(live, "OPEN_WAIT", 0.2)
+    release = threading.Event()
+    hung = live._Opener(lambda: release.wait(30), "the first device")
+    try:
+        second = live._Opener(lambda: (_Stream("never", []), {}), "the input device 'pulse' for the customer")
+        assert second.done.wait(30)
+        assert isinstance(second.error, live.AudioError) and second.result is None
+        message = str(second.error)
+        assert message.startswith("Cannot open the input device 'pulse' for the customer: opening another device")
+        assert "pactl info" in message
+        assert not hung.done.is_set()
+    finally:
+        release.set()
+        hung.thread.join(10)
