@@ -81,22 +81,25 @@ class LiveChild:
     Items: ``("frame", t)`` for every frame, ``DeviceStatus`` and ``Utterance`` as coach makes them.
     ``prefill``: blocks handed to the stream's callback before reading starts; ``crash_after``: the child
     kills itself with a segmentation fault after that many frames (to test this harness); ``hang_reopen``: every
-    reopen of a lost stream hangs for good, and ``OPEN_WAIT`` is that many seconds.
+    reopen of a lost stream hangs for good, and ``OPEN_WAIT`` is that many seconds; ``session``: run a whole live
+    call as coach does (``open_session_for_devices`` with ``recognizer`` as the engine, writing its call log), which
+    sends statuses and utterances only.
     """
 
     def __init__(self, device: str, *, recognizer: str | None = None, prefill: int = 0, crash_after: int = 0,
-                 hang_reopen: float = 0, **source_options):
+                 hang_reopen: float = 0, session: bool = False, **source_options):
         from coach.events import DeviceStatus, Utterance
 
         self._types = {"status": DeviceStatus, "utterance": Utterance}
         options = {"device": device, "recognizer": recognizer, "prefill": prefill, "crash_after": crash_after,
                    "hang_reopen": hang_reopen, "source": source_options}
-        self.proc = _spawn("capture", json.dumps(options))
+        self.proc = _spawn("session" if session else "capture", json.dumps(options))
         self.items: queue.Queue = queue.Queue()
         self.frame_times: list[float] = []
         self.statuses: list = []  # every DeviceStatus, in order
         self.overflows: dict | None = None  # as the source counted them when it ended
         self.prefilled: dict | None = None  # overflows after ``prefill`` blocks were given to the callback
+        self.log_path: str | None = None  # the call log, for ``session=True``
         self._stderr: deque[str] = deque(maxlen=2000)  # the end of it: PortAudio can print the same line for ever
         self._eof = object()
         threading.Thread(target=self._read, daemon=True).start()
@@ -119,6 +122,7 @@ class LiveChild:
                 self.prefilled = item["overflows"]
             elif kind == "end":
                 self.overflows = item["overflows"]
+                self.log_path = item.get("log")
             elif kind == "error":
                 self.items.put(ChildDied(f"the capture failed in the child:\n{item['traceback']}"))
         self.items.put(self._eof)
@@ -244,6 +248,34 @@ def _child_capture(options: dict, out) -> None:
     send(type="end", overflows=dict(source.overflows))
 
 
+def _child_session(options: dict, out) -> None:
+    """A whole live call as coach runs it (``open_session_for_devices``: capture, recognizer, playbook, call log)."""
+    from coach.events import DeviceStatus, Utterance
+    from coach.session import open_session_for_devices
+
+    def send(**item) -> None:
+        out.write(json.dumps(item) + "\n")
+        out.flush()
+
+    def sink(event) -> None:
+        if isinstance(event, DeviceStatus):
+            send(type="status", t=event.t, channel=event.channel, state=event.state, message=event.message)
+        elif isinstance(event, Utterance):
+            send(type="utterance", channel=event.channel, start=event.start, end=event.end, text=event.text)
+
+    session = open_session_for_devices(options["device"], engine=options["recognizer"], sinks=[sink])
+
+    def commands() -> None:
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                break
+        session.stop()
+
+    threading.Thread(target=commands, daemon=True).start()
+    session.run()
+    send(type="end", overflows=dict(session.source.overflows), log=str(session.log_path))
+
+
 def _child_calls(calls: list, out) -> None:
     from coach.audio import live
 
@@ -264,6 +296,8 @@ def _child_main(mode: str, argument: str) -> None:
     try:
         if mode == "capture":
             _child_capture(json.loads(argument), out)
+        elif mode == "session":
+            _child_session(json.loads(argument), out)
         else:
             _child_calls(json.loads(argument), out)
     except BaseException:  # noqa: BLE001 - reported to the parent, which fails the test with it

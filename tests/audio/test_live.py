@@ -327,3 +327,40 @@ def test_live_cli_while_the_sound_server_is_down_is_one_clear_error(pulse_env, p
     assert run.returncode == 2, run.stderr
     assert len(err) == 1 and "Traceback" not in err[0], run.stderr
     assert "no input device named 'pulse'" in err[0] and "sound server" in err[0] and "pactl info" in err[0]
+
+
+@pytest.mark.slow
+def test_a_call_whose_sound_server_dies_still_ends_on_stop_with_its_call_log_whole(pulse_env, pulse_daemon,
+                                                                                    customer_line):
+    """The whole live call (capture, recognizer, playbook, call log) while PulseAudio is dead and not back: stop
+    (Ctrl-C) still ends it, and the log has what was said before, the sound server's loss, and the end."""
+    import json
+
+    wav, _ = customer_line
+    call = LiveChild("pulse", recognizer="whisper", session=True)
+    try:
+        # `pactl subscribe` would tell when the stream is up; the session says nothing before speech, so play
+        # until the first utterance comes
+        heard = None
+        for _ in range(3):
+            subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+            try:
+                heard = call.wait_for(lambda item: isinstance(item, Utterance), 30, "utterance before the kill")
+                break
+            except ChildDied:
+                raise
+            except AssertionError:  # played before the stream was up
+                continue
+        assert heard is not None, "no utterance from three plays of the customer's line"
+        pulse_daemon.kill(signal.SIGKILL)
+        gone = call.wait_for(_server_gone, 30, "'lost' status naming the sound server")
+    finally:
+        call.close()  # stop while the server is still dead: the child must end cleanly
+        pulse_daemon.ensure()
+    log = [json.loads(line) for line in open(call.log_path, encoding="utf-8")]
+    kinds = [entry["type"] for entry in log]
+    said = [entry for entry in log if entry["type"] == "utterance"]
+    assert said and said[0]["text"] == heard.text, kinds
+    lost = [entry for entry in log if entry["type"] == "device" and entry["state"] == "lost"]
+    assert lost and lost[-1]["message"] == gone.message
+    assert kinds[-1] == "call_ended" and log[-1]["reason"] == "stopped", log[-1]
