@@ -45,7 +45,8 @@ class Classifier:
         self.thresholds.update(self.config.get("cue_thresholds", {}))
         self.offensive_threshold = float(self.config.get("offensive_threshold", 0.5))
         # The offensive probability is the heads' combined with the lexical n-gram model's
-        # (``lexmodel``) when the weights have one; its files are checked by the manifest above.
+        # (``lexmodel``) when the weights have one (opt-in: the shipped weights do not); its files
+        # are checked by the manifest above.
         self.lexical, self.head_weight = None, 1.0
         lexical = self.config.get("offensive_lexical")
         if lexical is not None:

@@ -435,14 +435,16 @@ def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: f
     return out
 
 
-def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path, head_weight: float, offensive_th: float, cue_th: dict) -> dict:
-    """The model card's scores, with the offensive decision as the classifier makes it (head + lexical model)."""
+def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path, head_weight: float | None, offensive_th: float, cue_th: dict) -> dict:
+    """The model card's scores, with the offensive decision as the classifier makes it (with the
+    lexical model when ``head_weight`` is given)."""
     from coach.classify.lexmodel import LexicalModel
 
-    model = LexicalModel.load(out_dir)
-    p_dev = with_lexical(p_dev, [e.text for e in dev], model, head_weight)
-    p_test = with_lexical(p_test, [e.text for e in corpus_test], model, head_weight)
-    p_noisy = with_lexical(p_noisy, [e.text for e in noisy_test], model, head_weight)
+    if head_weight is not None:
+        model = LexicalModel.load(out_dir)
+        p_dev = with_lexical(p_dev, [e.text for e in dev], model, head_weight)
+        p_test = with_lexical(p_test, [e.text for e in corpus_test], model, head_weight)
+        p_noisy = with_lexical(p_noisy, [e.text for e in noisy_test], model, head_weight)
     metrics = {
         "dev": score(dev, p_dev, offensive_th, cue_th),
         "corpus_test": score(corpus_test, p_test, offensive_th, cue_th),
@@ -504,6 +506,7 @@ def train(
     log=print,
     cache_dir: Path | None = None,
     threshold_folds: int = THRESHOLD_FOLDS,
+    lexical_model: bool = False,
 ) -> dict:
     import torch
     from safetensors.torch import save_file
@@ -545,10 +548,18 @@ def train(
             f"({c['corpus_positives']} in {c['corpus_lines']} corpus lines), P {c['precision']} R {c['recall']}, corpus P {c['corpus_precision']} R {c['corpus_recall']}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    lexical = offensive_lexical(fit_set, dev, p_dev, out_dir, log=log)
-    offensive_th = lexical["threshold"]
+    lexical = None
+    if lexical_model:  # opt-in: measured worse on OLID on 2026-11-30 (see offensive_lexical)
+        lexical = offensive_lexical(fit_set, dev, p_dev, out_dir, log=log)
+        offensive_th = lexical["threshold"]
+    else:
+        from coach.classify.lexmodel import LEX_VOCAB, LEX_WEIGHTS
+
+        for stale in (LEX_WEIGHTS, LEX_VOCAB):  # an earlier run's lexical model is not part of these weights
+            (out_dir / stale).unlink(missing_ok=True)
     metrics = _metrics(dev, p_dev, corpus_test, predict(heads, x_test, [e.text for e in corpus_test]),
-                       noisy_test, predict(heads, x_noisy, [e.text for e in noisy_test]), out_dir, lexical["head_weight"], offensive_th, cue_th)
+                       noisy_test, predict(heads, x_noisy, [e.text for e in noisy_test]), out_dir,
+                       lexical["head_weight"] if lexical else None, offensive_th, cue_th)
 
     state = {k: v.detach().clone().contiguous() for k, v in heads.state_dict().items()}
     save_file(state, str(out_dir / WEIGHTS))
@@ -561,7 +572,7 @@ def train(
         "lexical_features": N_FEATURES,
         "labels": {"sentiment": list(SENTIMENTS), "abuse_type": list(ABUSE_TYPES), "cues": list(CUES)},
         "offensive_threshold": offensive_th,
-        "offensive_lexical": lexical,
+        **({"offensive_lexical": lexical} if lexical else {}),
         "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
         "offensive_f1_tolerance": OFFENSIVE_F1_TOLERANCE,
         "word_l2": WORD_L2,
@@ -578,7 +589,7 @@ def train(
         "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
     }
     (out_dir / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    manifest = write_manifest(out_dir, [WEIGHTS, CONFIG, *lexical["files"]])
+    manifest = write_manifest(out_dir, [WEIGHTS, CONFIG, *(lexical["files"] if lexical else [])])
     from coach.classify.card import write_card
 
     write_card(out_dir, config, manifest)
@@ -610,8 +621,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: corpus/)")
     parser.add_argument("--threshold-folds", type=_folds, default=THRESHOLD_FOLDS,
                         help=f"out-of-fold fits that score the corpus lines for the supervisor_request threshold (default {THRESHOLD_FOLDS}; 1: development split only)")
+    parser.add_argument("--lexical", action="store_true",
+                        help="also fit the lexical offensive model and average it with the heads (off by default: it scored "
+                             "higher on the development split but lower on held-out OLID, 2026-11-30)")
     parser.add_argument("--lexical-only", action="store_true",
-                        help="keep the heads in --out and refit only the lexical offensive model and its combination with them")
+                        help="keep the heads in --out and add (or refit) only the lexical offensive model and its combination with them")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -620,7 +634,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(config["metrics"]["corpus_test"], indent=2))
         return 0
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
-                   threshold_folds=args.threshold_folds)
+                   threshold_folds=args.threshold_folds, lexical_model=args.lexical)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0
 

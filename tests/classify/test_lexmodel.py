@@ -56,21 +56,26 @@ def test_combination_is_chosen_on_the_lines_given():
     assert w < 0.5  # the head alone (w = 1) and the even mix cannot reach it
 
 
+def test_shipped_weights_have_no_lexical_model():
+    # measured 2026-11-30: better on the development split, worse on held-out OLID: not shipped
+    config = json.loads((DEFAULT_DIR / "config.json").read_text())
+    assert "offensive_lexical" not in config
+    assert not (DEFAULT_DIR / lexmodel.LEX_WEIGHTS).exists() and not (DEFAULT_DIR / lexmodel.LEX_VOCAB).exists()
+
+
 @pytest.fixture()
 def weights(tmp_path):
+    """The shipped weights plus a small lexical model, as ``coach train --lexical-only`` writes them."""
     folder = tmp_path / "classifier"
     shutil.copytree(DEFAULT_DIR, folder)
+    labels = [int(any(w in t for w in ("idiot", "fuck", "bullshit", "bitch", "shit", "hurt"))) for t in TEXTS]
+    files = lexmodel.export(*lexmodel.fit(TEXTS, labels, [1.0] * len(TEXTS)), folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["offensive_lexical"] = {"files": files, "head_weight": 0.5, "threshold": 0.5}
+    config["offensive_threshold"] = 0.5
+    (folder / "config.json").write_text(json.dumps(config))
+    write_manifest(folder, ["heads.safetensors", "config.json", *files])
     return folder
-
-
-def test_shipped_weights_have_a_small_lexical_model():
-    config = json.loads((DEFAULT_DIR / "config.json").read_text())
-    lexical = config["offensive_lexical"]
-    assert 0.0 <= lexical["head_weight"] <= 1.0 and 0.3 <= config["offensive_threshold"] <= 0.7
-    manifest = json.loads((DEFAULT_DIR / "manifest.json").read_text())["files"]
-    for name in (lexmodel.LEX_WEIGHTS, lexmodel.LEX_VOCAB):
-        assert name in manifest
-        assert (DEFAULT_DIR / name).stat().st_size < 2_000_000
 
 
 def test_a_corrupted_lexical_file_is_a_checksum_error(weights):
@@ -80,6 +85,21 @@ def test_a_corrupted_lexical_file_is_a_checksum_error(weights):
     path.write_text(path.read_text().replace('"char"', '"chra"'))
     with pytest.raises(ModelError, match=r"lexical_vocab\.json is corrupted .*sha256.*coach train"):
         verify(weights)
+
+
+@pytest.mark.slow
+def test_the_classifier_averages_heads_and_lexical_model_and_keeps_threats(weights):
+    from coach.classify.classifier import Classifier
+
+    clf = Classifier(weights)
+    texts = ["you stupid bitch", "thank you so much", "i'm going to burn that warehouse to the ground"]
+    p = clf.probabilities(texts, ["customer"] * 3)
+    want = 0.5 * p["offensive_head"] + 0.5 * p["offensive_lexical"]
+    threat = lexmodel.threat_rows(p["abuse_type"])
+    want = np.where(threat, np.maximum(want, p["offensive_head"]), want)
+    np.testing.assert_allclose(p["offensive"], want, atol=1e-6)
+    assert threat[2] and p["offensive"][2] >= p["offensive_head"][2]
+    assert clf.classify("you stupid bitch").abuse != "none"
 
 
 @pytest.mark.slow

@@ -84,8 +84,8 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path):
 
     logs: list[str] = []
     out1, out2 = tmp_path / "w1", tmp_path / "w2"
-    config = train(out1, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
-    train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    config = train(out1, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model=True)
+    train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model=True)
     assert {p.name for p in out1.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md",
                                                 "lexical.safetensors", "lexical_vocab.json"}
     for name in ("heads.safetensors", "lexical.safetensors", "lexical_vocab.json"):
@@ -110,6 +110,12 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path):
     assert (out1 / "lexical_vocab.json").read_bytes() == (out2 / "lexical_vocab.json").read_bytes()
     assert refit["offensive_lexical"]["head_weight"] == lexical["head_weight"]
     load_classifier(out1)  # the rewritten manifest matches
+
+    # without --lexical (the default): no lexical model, and an earlier run's files are removed
+    plain = train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    assert "offensive_lexical" not in plain
+    assert {p.name for p in out2.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md"}
+    assert "offensive_lexical" not in load_classifier(out2).probabilities(["you useless idiot"], ["customer"])
 
 
 def test_corpus_split_is_stable_and_near_fifteen_percent():
