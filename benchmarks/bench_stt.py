@@ -481,10 +481,12 @@ def main() -> int:
                "From the end of a customer's turn (known from the rendering) to its final utterance event, "
                "wall time, paced replay at 1x with partials on, each engine at its default endpoint silence, in frames "
                "of the engine's length (`coach transcribe --realtime`). Vosk: the call replayed "
-               f"{args.runs} times; 'first call': new Kaldi recognizers (their lookahead graph cache starts cold, as in "
-               "a new process); 'later call': the streams take the recognizers of a call with other sentences decoded "
-               "just before (as in a coach that has taken calls); p50 / p95 over the turns of all runs, per-run p95 "
-               "in brackets (min-max):", "",
+               f"{args.runs} times per row, the rows taking turns run by run; 'first call': as in a new process once "
+               f"the model has loaded, the streams take the Kaldi recognizers warmed up at load ({WARM_UP_SECONDS} s of "
+               "synthetic babble each, `WARM_UP_SECONDS` in coach/stt/vosk_engine.py); 'no warm-up (before)': new Kaldi "
+               "recognizers whose lookahead graph cache starts empty; 'later call': the streams take the recognizers of a "
+               "call with other sentences decoded just before (as in a coach that has taken calls); p50 / p95 over the "
+               "turns of all runs, per-run p95 in brackets (min-max):", "",
                LATENCY_HEADER, LATENCY_RULE]
         rows, per_turn_lines, restart_line = latency_rows(
             (("whisper tiny.en", whisper_live, demo, demo_timings, 0.6, 1, None, None),), restarts_of=None)
@@ -534,7 +536,9 @@ def main() -> int:
            "not the silence between turns. Kaldi's `FinalResult` (decoding the audio its network still held back "
            f"for right context, 0.1-0.2 s of CPU) runs {VOSK_FLUSH_LEAD} s before the endpoint, and the final is sent "
            "at the endpoint; a new stream takes the Kaldi recognizer of a finished one, whose lookahead graph "
-           "cache is warm (a new recognizer decodes its first seconds of speech at about 1 s of CPU per second). "
+           "cache is warm (a new recognizer decodes its first seconds of speech at about 1 s of CPU per second), "
+           f"and while the model loads {KALDI_POOL.KEEP} recognizers decode {WARM_UP_SECONDS} s of seeded speech-like "
+           "babble each, in parallel, and wait in that pool for the first call. "
            "Paced replays give Vosk 32 ms frames (one VAD block), Whisper 0.1 s.",
            "* Peak RSS: earlier runs reported ~1129 MB for both engines because the benchmark waited on "
            "`coach transcribe` itself, and on Linux a child's `ru_maxrss` starts from its parent's peak "
