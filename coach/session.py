@@ -220,7 +220,7 @@ def open_session_for_file(
     clock = RealClock(speed) if realtime else VirtualClock()
     source = FileSource(path, customer_channel=customer_channel, clock=clock)
     check_playbook(playbook)  # a bad playbook or recording fails before the models load
-    recognizer, why = open_recognizer(engine, vosk_model, endpoint_silence)
+    recognizer, why = open_recognizer(engine, vosk_model, endpoint_silence, warm_up=realtime)
     if on_choice:
         on_choice(why)
     if realtime:  # paced like a live call: frames of the engine's length (Vosk: 32 ms blocks, see stt.base)

@@ -83,7 +83,8 @@ def transcribe_command(args: argparse.Namespace) -> int:
         source = FileSource(path, customer_channel=args.customer_channel, clock=RealClock() if args.realtime else None,
                             frame_seconds=0.1 if args.realtime else 1.0)
     recognizer, reason = open_recognizer(
-        args.engine, args.vosk_model, args.endpoint_silence, partials=args.partials or args.realtime or args.live
+        args.engine, args.vosk_model, args.endpoint_silence, partials=args.partials or args.realtime or args.live,
+        warm_up=args.realtime or args.live,  # as fast as possible, the first turn's latency does not matter
     )
     print(f"coach: speech engine {reason}", file=sys.stderr)
     if args.realtime or args.live:  # paced like a live call or live: frames of the engine's length

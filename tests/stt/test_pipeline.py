@@ -129,3 +129,15 @@ def test_live_source_frame_length_is_set_before_capture(monkeypatch):
     with pytest.raises(RuntimeError, match="after the capture started"):
         source.set_frame_seconds(0.1)
     assert source.frame_samples == 512
+
+
+def test_a_session_warms_the_recognizer_only_when_paced(short_call, monkeypatch):
+    import coach.stt
+    from coach.session import open_session_for_file
+
+    asked = []
+    monkeypatch.setattr(coach.stt, "open_recognizer",
+                        lambda *a, **k: asked.append(k.get("warm_up")) or (_VoskSizedRecognizer({}), "scripted"))
+    open_session_for_file(short_call, realtime=True, log=False)
+    open_session_for_file(short_call, realtime=False, log=False)
+    assert asked == [True, False]

@@ -245,3 +245,16 @@ def test_only_models_that_build_their_graph_while_decoding_are_warmed_up(korean_
     (static / "HCLG.fst").write_bytes(b"")
     assert not builds_graph_while_decoding(static.parent)
     assert not builds_graph_while_decoding(tmp_path / "missing")
+
+
+def test_only_paced_and_live_runs_warm_up():
+    """coach transcribe/analyze as fast as possible skip the warm-up (latency does not matter there)."""
+    from coach.stt import open_recognizer
+    from coach.stt.vosk_engine import KALDI_POOL
+
+    KALDI_POOL.clear()
+    fast, _ = open_recognizer("vosk", warm_up=False)
+    assert fast.warm_up_took == 0.0 and KALDI_POOL.idle(fast.model) == 0
+    paced, _ = open_recognizer("vosk")  # the default: warmed, as for replay and live
+    assert paced.warm_up_took > 0 and KALDI_POOL.idle(paced.model) == KALDI_POOL.KEEP
+    KALDI_POOL.clear()
