@@ -405,7 +405,7 @@ def main() -> int:
                 f"| during the call | {statistics.median(stalls_call):.1f} ms | {max(stalls_call):.1f} ms |",
                 f"| ... of which the GUI thread's own CPU | {mid(runs, 'worst_cpu'):.1f} ms | {max(r['worst_cpu'] for r in runs):.1f} ms |",
                 f"| ... of which waiting for a core | {mid(runs, 'worst_wait'):.1f} ms | {max(r['worst_wait'] for r in runs):.1f} ms |",
-                f"| ... of which blocked (neither: waiting for the X server or the GIL) | {mid(runs, 'worst_blocked'):.1f} ms | {max(r['worst_blocked'] for r in runs):.1f} ms |",
+                f"| ... of which neither (the timer's own 10 ms wait between ticks, and time blocked on the X server or the GIL) | {mid(runs, 'worst_blocked'):.1f} ms | {max(r['worst_blocked'] for r in runs):.1f} ms |",
                 f"| the panel's own work: most GUI CPU within any one gap | {mid(runs, 'own_cpu'):.1f} ms | {max(r['own_cpu'] for r in runs):.1f} ms |",
                 f"| gaps over 50 ms per call | {mid(runs, 'over50'):.0f} | {max(r['over50'] for r in runs)} |",
                 *([f"| alternative, same run: the pipeline in a session (scheduling group) of its own, during the call | {mid(own, 'stall_call'):.1f} ms | {max(r['stall_call'] for r in own):.1f} ms |",
