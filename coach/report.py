@@ -21,6 +21,11 @@ from coach.calllog import read_log
 from coach.errors import CoachError
 
 
+
+def _count(n: int, noun: str) -> str:
+    """'1 step change', '3 step changes'."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
 def _clock(t: float) -> str:
     m, s = divmod(max(0.0, float(t)), 60.0)
     return f"{int(m):02d}:{s:04.1f}"
@@ -95,10 +100,10 @@ def render_report(events: list[dict[str, Any]], title: str) -> str:
     abuse = [e for e in events if e.get("type") == "classified" and e["abuse"]["label"] != "none"]
     dismissals = [e for e in events if e.get("type") == "action" and e["action"] == "dismiss"]
     summary = (
-        f"<li>{len(steps)} step changes: {esc(' → '.join(s['step'] for s in steps))}</li>"
-        f"<li>{len(abuse)} abusive utterances"
+        f"<li>{_count(len(steps), 'step change')}: {esc(' → '.join(s['step'] for s in steps))}</li>"
+        f"<li>{_count(len(abuse), 'abusive utterance')}"
         + (f" ({esc(', '.join(sorted({a['abuse']['label'] for a in abuse})))})" if abuse else "")
-        + f"</li><li>{len(dismissals)} suggestions dismissed by the agent</li>"
+        + f"</li><li>{_count(len(dismissals), 'suggestion')} dismissed by the agent</li>"
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>

@@ -46,7 +46,7 @@ def test_report_shows_steps_reasons_abuse_and_dismissals(tmp_path, capsys):
     assert "customer insulted you at 00:05.5" in page.replace("&quot;", '"')
     assert "abuse: insult" in page
     assert "dismissed the suggestion" in page
-    assert "1 suggestions dismissed" in page
+    assert "1 suggestion dismissed" in page and "1 abusive utterance (insult)" in page
     assert "<svg" in page and "<path" in page  # the mood line has the utterance-driven point
 
 
