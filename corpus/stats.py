@@ -20,29 +20,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coach.events import ABUSE_KINDS, AGENT_CUES, CHANNELS, CUSTOMER_CUES, SENTIMENTS
+
 CORPUS_DIR = Path(__file__).resolve().parent
 
-SPEAKERS = ("customer", "agent")
-SENTIMENTS = ("negative", "neutral", "positive")
-ABUSE_KINDS = ("none", "profanity", "insult", "threat")
-CUSTOMER_CUES = (
-    "supervisor_request",
-    "not_understood",
-    "repeat_contact",
-    "churn_threat",
-    "solution_proposal",
-    "gratitude",
-    "hold_consent",
-)
-AGENT_CUES = (
-    "summary",
-    "apology",
-    "hold_request",
-    "escalation_offer",
-    "warning",
-    "promise",
-    "argues_back",
-)
+# The label sets are the classifier's own (one definition, in coach/events.py).
+SPEAKERS = tuple(reversed(CHANNELS))  # ("customer", "agent")
 SOURCES = ("handwritten", "template")
 REQUIRED_KEYS = ("text", "speaker", "sentiment", "anger", "abuse", "cues", "source")
 OPTIONAL_KEYS = ("noisy",)
