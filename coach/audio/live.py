@@ -720,6 +720,12 @@ class LiveSource:
                                "if the call is not on hold, check that the softphone plays into it.")
         yield AudioFrame(self._t(cap), {channel: x})
 
+    def _lost(self, cap: "_Capture", now: float, why: str) -> DeviceStatus:
+        """The one "lost" status of a device loss; the loss starts now unless it started already."""
+        if cap.lost_since is None:
+            cap.lost_since, cap.lost_samples = now, cap.samples
+        return DeviceStatus(self._t(cap), cap.channel, "lost", f"{cap.channel.capitalize()} audio lost: {why}")
+
     def _check(self, now: float) -> Iterator[AudioFrame | DeviceStatus]:
         """Loss, silence while away, reconnection: runs between blocks and at least every 0.1 s; never waits on
         PortAudio or ``pactl`` (opens run on ``_Opener`` threads, the server is watched on its own)."""
@@ -742,20 +748,13 @@ class LiveSource:
                     self._close_stream(cap)
                     cap.next_attempt = now + cap.backoff
                     if cap.lost_since is None and not server_gone:  # a new loss (not a reopen that never delivered)
-                        cap.lost_since, cap.lost_samples = now, cap.samples
-                        yield DeviceStatus(self._t(cap), cap.channel, "lost",
-                                           f"{cap.channel.capitalize()} audio lost: {why}. The call goes on; coach "
-                                           "reconnects as soon as it is back.")
+                        yield self._lost(cap, now, f"{why}. The call goes on; coach reconnects as soon as it is back.")
             if server_gone:
                 self._give_up_open(cap)  # an open now can only fail, or hang
                 if not cap.told_server:  # said once per outage, also when the device was already lost before
                     cap.told_server = True
-                    if cap.lost_since is None:
-                        cap.lost_since, cap.lost_samples = now, cap.samples
-                    yield DeviceStatus(self._t(cap), cap.channel, "lost",
-                                       f"{cap.channel.capitalize()} audio lost: the sound server (PulseAudio/PipeWire) "
-                                       f"went away (device {cap.label}); the call goes on, and coach reconnects when "
-                                       f"it is back: {RESTART_HINT}.")
+                    yield self._lost(cap, now, f"the sound server (PulseAudio/PipeWire) went away (device {cap.label}); "
+                                               f"the call goes on, and coach reconnects when it is back: {RESTART_HINT}.")
             elif pulse is not None:
                 cap.told_server = False
             if cap.opening is not None:
@@ -765,12 +764,8 @@ class LiveSource:
                         cap.next_attempt = now + cap.backoff
                 elif now - cap.opening.started > OPEN_WAIT and not cap.told_hung:
                     cap.told_hung = True  # keep waiting for it: a second open would queue behind it (_OPEN_LOCK)
-                    if cap.lost_since is None:
-                        cap.lost_since, cap.lost_samples = now, cap.samples
-                    yield DeviceStatus(self._t(cap), cap.channel, "lost",
-                                       f"{cap.channel.capitalize()} audio lost: reopening the device {cap.label} has "
-                                       f"not returned for {OPEN_WAIT:.0f} s, the sound server may be stuck; the call "
-                                       f"goes on: {RESTART_HINT}.")
+                    yield self._lost(cap, now, f"reopening the device {cap.label} has not returned for {OPEN_WAIT:.0f} s, "
+                                               f"the sound server may be stuck; the call goes on: {RESTART_HINT}.")
             if cap.lost_since is not None and cap.last_block is None:
                 yield from self._silence_until(cap, now)  # call time runs on while the device is away
             if cap.stream is None and cap.opening is None and not self._stop.is_set():
