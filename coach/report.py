@@ -21,10 +21,10 @@ from coach.calllog import read_log
 from coach.errors import CoachError
 
 
-
 def _count(n: int, noun: str) -> str:
     """'1 step change', '3 step changes'."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
 
 def _clock(t: float) -> str:
     m, s = divmod(max(0.0, float(t)), 60.0)

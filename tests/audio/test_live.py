@@ -64,14 +64,19 @@ def test_unknown_device_names_the_available_ones(pulse_env):
     assert by_index["error"][0] == "AudioError" and "no input device with index 999" in by_index["error"][1]
 
 
+def _play_and_hear(capture, wav, what: str) -> Utterance:
+    """Play ``wav`` into the softphone sink and wait for the capture child's next utterance."""
+    subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
+    return capture.wait_for(lambda item: isinstance(item, Utterance), 60, what)
+
+
 @pytest.mark.slow
 def test_call_played_into_the_softphone_sink_is_transcribed(pulse_env, customer_line):
     wav, text = customer_line
     capture = LiveChild("pulse", recognizer="whisper", frame_seconds=0.1)
     try:
         capture.wait_for(lambda item: isinstance(item, tuple), 90, "audio from the pulse device")
-        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
-        heard = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance")
+        heard = _play_and_hear(capture, wav, "utterance")
     finally:
         capture.close()
     assert heard.channel == "customer" and heard.end > heard.start > 0
@@ -189,8 +194,7 @@ def test_a_vanished_source_is_reported_reopened_by_name_and_transcribed_after(pu
     reloaded = False
     try:
         capture.wait_for(lambda item: isinstance(item, tuple), 90, "audio from the pulse device")
-        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
-        before = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance before the loss")
+        before = _play_and_hear(capture, wav, "utterance before the loss")
 
         subprocess.run(["pactl", "unload-module", _sink_module()], check=True, timeout=30)  # the softphone vanishes
         lost = capture.wait_for(_status("lost"), 30, "'lost' status")
@@ -203,8 +207,7 @@ def test_a_vanished_source_is_reported_reopened_by_name_and_transcribed_after(pu
         reloaded = True
         back = capture.wait_for(_status("recovered"), 30, "'recovered' status")
         assert back.t > lost.t + 1.0 and back.message.startswith("Customer audio is back")
-        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
-        after = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance after the recovery")
+        after = _play_and_hear(capture, wav, "utterance after the recovery")
     finally:
         if not reloaded:
             subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=softphone"], timeout=30)
@@ -272,8 +275,7 @@ def test_the_sound_server_killed_mid_call_is_said_once_the_call_goes_on_and_reco
     capture = LiveChild("pulse", recognizer="whisper", frame_seconds=0.1)
     try:
         capture.wait_for(lambda item: isinstance(item, tuple), 90, "audio from the pulse device")
-        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
-        before = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance before the kill")
+        before = _play_and_hear(capture, wav, "utterance before the kill")
         statuses_before = len(capture.statuses)
 
         pulse_daemon.kill(signal.SIGKILL)
@@ -285,8 +287,7 @@ def test_the_sound_server_killed_mid_call_is_said_once_the_call_goes_on_and_reco
 
         pulse_daemon.ensure()  # a fresh server, with the softphone sink again
         back = capture.wait_for(_status("recovered"), 60, "'recovered' status once the server is back")
-        subprocess.run(["paplay", "--device=softphone", str(wav)], check=True, timeout=60)
-        after = capture.wait_for(lambda item: isinstance(item, Utterance), 60, "utterance after the recovery")
+        after = _play_and_hear(capture, wav, "utterance after the recovery")
     finally:
         pulse_daemon.ensure()
         capture.close()  # the child must end cleanly on stop (a hang fails here, with every thread's stack)
