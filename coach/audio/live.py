@@ -38,7 +38,6 @@ closed on threads of their own too (``_Closing``).
 from __future__ import annotations
 
 import atexit
-import math
 import os
 import queue
 import re
@@ -53,7 +52,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from coach.audio.source import SAMPLE_RATE, AudioFrame
+from coach.audio.source import SAMPLE_RATE, AudioFrame, samples_per_frame
 from coach.errors import AudioError
 from coach.events import AGENT, CUSTOMER, DeviceStatus
 
@@ -475,7 +474,7 @@ class LiveSource:
     def __init__(self, customer_device: Any, agent_device: Any = None, frame_seconds: float = 0.1,
                  queue_seconds: float = 30.0, *, stall_seconds: float = 3.0, start_seconds: float = 6.0,
                  silent_seconds: float = 60.0, watch_server: bool = True):
-        self.frame_samples = max(1, int(round(frame_seconds * SAMPLE_RATE)))
+        self.frame_samples = samples_per_frame(frame_seconds)
         self.queue_seconds = queue_seconds
         self.devices = {CUSTOMER: resolve_device(customer_device)}
         if agent_device is not None:
@@ -508,14 +507,8 @@ class LiveSource:
         """
         if any(cap.stream is not None for cap in self._captures.values()):
             raise RuntimeError("set_frame_seconds() after the capture started")
-        try:
-            seconds = float(frame_seconds)
-        except (TypeError, ValueError):
-            seconds = float("nan")
-        if not (seconds > 0 and math.isfinite(seconds)):
-            raise ValueError(f"frame_seconds must be a positive number of seconds, not {frame_seconds!r}")
-        self.frame_samples = max(1, int(round(seconds * SAMPLE_RATE)))
-        blocks = max(4, int(self.queue_seconds / seconds) * len(self.devices))
+        self.frame_samples = samples_per_frame(frame_seconds)
+        blocks = max(4, int(self.queue_seconds * SAMPLE_RATE / self.frame_samples) * len(self.devices))
         self._queue = queue.Queue(maxsize=blocks)
 
     # ----------------------------------------------------------------- audio thread

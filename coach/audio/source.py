@@ -28,6 +28,17 @@ SAMPLE_RATE = 16000
 SUPPORTED_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3")
 
 
+def samples_per_frame(frame_seconds: float) -> int:
+    """Samples at ``SAMPLE_RATE`` in a frame of ``frame_seconds``; ``ValueError`` unless a positive finite number."""
+    try:
+        seconds = float(frame_seconds)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"frame_seconds must be a positive number of seconds, not {frame_seconds!r}")
+    return max(1, int(round(seconds * SAMPLE_RATE)))
+
+
 @dataclass(frozen=True)
 class AudioFrame:
     """A slice of the call: ``t`` is the call time at the END of the frame (seconds)."""
@@ -138,7 +149,7 @@ class FileSource:
         frame_seconds: float = 0.1,
         start: float = 0.0,
     ):
-        self.frame_samples = self._samples_per_frame(frame_seconds)
+        self.frame_samples = samples_per_frame(frame_seconds)
         self.path = Path(path)
         self.audio = load_audio(self.path, customer_channel)
         self.channels: tuple[str, ...] = tuple(ch for ch in (AGENT, CUSTOMER) if ch in self.audio)
@@ -148,23 +159,13 @@ class FileSource:
         self.start = float(start)
         self._stop = threading.Event()
 
-    @staticmethod
-    def _samples_per_frame(frame_seconds: float) -> int:
-        try:
-            seconds = float(frame_seconds)
-        except (TypeError, ValueError):
-            seconds = float("nan")
-        if not 0 < seconds < float("inf"):
-            raise ValueError(f"frame_seconds must be a positive number of seconds, not {frame_seconds!r}")
-        return max(1, int(round(seconds * SAMPLE_RATE)))
-
     def set_frame_seconds(self, frame_seconds: float) -> None:
         """Change the frame length, e.g. to the recognizer's (``coach.stt.base.frame_seconds_for``).
 
         Takes effect for the frames of the next iteration; the audio and its call times
         do not change, only how it is cut.
         """
-        self.frame_samples = self._samples_per_frame(frame_seconds)
+        self.frame_samples = samples_per_frame(frame_seconds)
 
     def stop(self) -> None:
         self._stop.set()
