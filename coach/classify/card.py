@@ -19,8 +19,29 @@ def _recall_first_choice(config: dict) -> str:
     for cue, c in (config.get("recall_first", {}).get("choice") or {}).items():
         parts.append(f"{cue}: {c['rule']}, {c['positives']} positives in {c['lines']} lines of which {c['corpus_positives']} in"
                      f" {c['corpus_lines']} corpus lines, pooled P {c['precision']} R {c['recall']}, corpus P {c['corpus_precision']}"
-                     f" R {c['corpus_recall']}")
+                     f" R {c['corpus_recall']}"
+                     + (f", {c['new_domain']} scored without it ({c['new_domain_positives']} positives in {c['new_domain_lines']} lines)"
+                        f" P {c['new_domain_precision']} R {c['new_domain_recall']}" if "new_domain" in c else ""))
     return (" (" + "; ".join(parts) + ")") if parts else ""
+
+
+def _tweet_check(config: dict) -> list[str]:
+    """The tweet check (docs/classifier-protocol.md) under each offensive-threshold rule."""
+    by_rule = config.get("tweet_check") or {}
+    if not by_rule:
+        return []
+    parts = []
+    for rule, r in by_rule.items():
+        t = r.get("tweet_check") or {}
+        if t:
+            parts.append(f"rule {rule!r}: threshold {t['threshold']}, offensive macro-F1 {t['offensive_macro_f1']} (P {t['precision']}"
+                         f" R {t['recall']}), untargeted vs targeted {t.get('targeted_macro_f1', 'n/a')}; dev offensive macro-F1 {r.get('dev')}")
+    if not parts:
+        return []
+    first = next(iter(by_rule.values()))["tweet_check"]
+    return [f"- Tweet check ({first['lines']} project-labelled TweetEval validation tweets, {first['offensive']} offensive, scored on"
+            f" the development split and out of fold; `docs/classifier-protocol.md`), threshold rule used:"
+            f" {config.get('offensive_threshold_rule', 'dev')!r}; " + "; ".join(parts) + "."]
 
 
 def _table(metrics: dict[str, Any]) -> list[str]:
@@ -66,7 +87,8 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "  teaches the labels its set has. Loss weight 3 for corpus lines and TweetEval emotion, 2 for",
         "  TweetEval sentiment, 1 otherwise; a cue positive counts 4 times a negative.",
         "  The lexical features (counts of swear words, insult words, harm words, threat phrases,",
-        "  second-person address, a bad word near \"you\", an insult near a third person) are inputs the",
+        "  second-person address, a bad word near \"you\", an insult near a third person; and whether the line",
+        "  names a person one could be handed to, a way of reaching one, or \"put me through\") are inputs the",
         "  heads weigh, not rules.",
     ]
     lex = config.get("offensive_lexical")
@@ -95,13 +117,17 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         + " (chosen for best F1 on the development split, clamped to 0.3..0.7; supervisor_request"
         " takes the lowest threshold with precision >= 0.8 on the development split pooled with"
         f" out-of-fold scores of the fitting set's corpus lines ({config.get('recall_first', {}).get('threshold_folds', 'n/a')} folds),"
-        " and on the call-style corpus lines of that pool alone, because a missed request for a supervisor costs"
+        " and on the call-style corpus lines of that pool alone"
+        + (f", and on the fitting set's {config['recall_first']['new_domain']} lines as scored by heads fitted without them"
+           " (a kind of call the heads have not seen)" if config.get("recall_first", {}).get("new_domain") else "")
+        + ", because a missed request for a supervisor costs"
         " more than a false one" + _recall_first_choice(config) + ("" if lex else "; for the offensive threshold an F1 within"
         f" {config.get('offensive_f1_tolerance', 0)} of the best counts as a tie (ties go to the threshold nearest 0.5),"
         " and it is raised, if needed, until the development"
         f" split's corpus lines keep precision >= {config.get('offensive_corpus_precision', 'n/a')} too, so a threshold that suits"
         " tweets does not call a call-style complaint abuse") + ").",
         f"- Seed {config['seed']}, {config['epochs']} epochs, AdamW; trained {config['trained_at']}.",
+        *_tweet_check(config),
         "",
         "## Data",
         "",
@@ -116,8 +142,12 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "NLU++ banking `handoff`, Bitext `contact_human_agent`, HINT3 `CHAT_WITH_AGENT` -> *supervisor_request*",
         "(Bitext `contact_customer_service` left unlabelled); Bitext W tag -> *profanity*; TweetEval emotion",
         "anger -> *anger* 1 (joy, optimism, sadness -> 0) and anger/sadness -> negative, joy/optimism -> positive;",
-        "TweetEval sentiment val -> *sentiment*; TweetEval val tweets with no swear, insult or harm word of the",
-        "lexicon -> *not offensive* (a weak label: heated is not abusive); the project corpus gives every label.",
+        "TweetEval sentiment val -> *sentiment*; "
+        + ("TweetEval val tweets with no swear, insult or harm word of the lexicon -> *not offensive* (a weak label)"
+           if config.get("tweet_labels") == "weak" else
+           "TweetEval val tweets -> *offensive* or not and the abuse type, from the project's own labels of every one"
+           " of them (`corpus/annotations/`, OLID-style guidelines: NOT, PRF -> *profanity*, INS -> *insult*, THR -> *threat*)")
+        + "; the project corpus gives every label.",
         "",
         f"Corpus files (sha256 prefix): "
         + ", ".join(f"`{k}` {v}" for k, v in config["corpus_files"].items())

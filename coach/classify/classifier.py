@@ -32,6 +32,11 @@ class Classifier:
         folder = Path(weights_dir) if weights_dir else DEFAULT_DIR
         self.weights_dir = folder
         self.config = verify(folder)
+        from coach.classify.lexicon import N_FEATURES
+
+        if int(self.config.get("lexical_features", N_FEATURES)) != N_FEATURES:
+            raise ModelError(f"The classifier weights in {folder} read {self.config.get('lexical_features')} lexical features and "
+                             f"this version of coach makes {N_FEATURES}; {FIX}.")
         hidden = int(self.config.get("hidden", 128))
         try:
             heads = NumpyHeads.load(folder / WEIGHTS, word_buckets=int(self.config.get("word_buckets", 0)))

@@ -35,6 +35,7 @@ TRAINING_SETS = (
     "hint3-agent-request/v2/train/*_train.csv",
     "tweeteval-emotion-sentiment/emotion/val_*.txt",
     "tweeteval-emotion-sentiment/sentiment/val_*.txt",
+    "corpus/annotations/tweeteval_val_offensive.tsv (the project's offensive labels of those tweets)",
     "corpus/*.jsonl (train split)",
 )
 
@@ -171,8 +172,9 @@ def _lines(path: Path) -> list[str]:
 def _weak_not_offensive(text: str) -> float | None:
     """0.0 (not offensive) for a tweet with no swear, insult or harm word; unknown otherwise.
 
-    TweetEval has no abuse labels, but its angry and negative tweets without a single bad
-    word are what an abuse detector must learn to leave alone: heated, not offensive.
+    The label TweetEval tweets had before the project annotated them (``tweet_labels="weak"``,
+    design A of ``docs/classifier-protocol.md``): it calls every insult without a listed word
+    "not offensive" and teaches nothing about tweets with one.
     """
     from coach.classify.lexicon import lexical_features
 
@@ -180,27 +182,95 @@ def _weak_not_offensive(text: str) -> float | None:
     return None if f[0] or f[1] or f[2] or f[3] else 0.0
 
 
-def tweeteval(root: Path, split: str = "val") -> list[Example]:
+def annotations_dir() -> Path:
+    """The project's labels of public training text (``COACH_ANNOTATIONS_DIR`` overrides it)."""
+    return Path(os.environ.get("COACH_ANNOTATIONS_DIR", REPO_ROOT / "corpus" / "annotations"))
+
+
+TWEET_ANNOTATIONS = "tweeteval_val_offensive.tsv"
+# project label -> abuse type (None: not offensive)
+_TWEET_ABUSE = {"NOT": None, "PRF": "profanity", "INS": "insult", "THR": "threat"}
+TWEET_LABELS = ("annotated", "weak")
+
+
+def tweet_annotations(root: Path, path: Path | None = None) -> dict[tuple[str, int], str]:
+    """The project's offensive labels of TweetEval validation tweets: ``(file, line) -> label``.
+
+    Each row carries the sha256 prefix of the tweet it was made for; a tweet that differs
+    (another copy of the data set) is one clear error, not a silently wrong label."""
+    path = path or annotations_dir() / TWEET_ANNOTATIONS
+    if not path.is_file():
+        raise ModelError(f"The project's tweet labels {path} are missing; restore corpus/annotations/ from the repository.")
+    out: dict[tuple[str, int], str] = {}
+    cache: dict[str, list[str]] = {}
+    for n, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not row.strip() or row.startswith("#"):
+            continue
+        parts = row.split("\t")
+        if len(parts) != 4 or parts[3] not in _TWEET_ABUSE or not parts[1].isdigit():
+            raise ModelError(f"{path}:{n}: expected 'file<TAB>line<TAB>sha256_16<TAB>NOT|PRF|INS|THR', got {row[:80]!r}")
+        rel, line, digest, label = parts[0], int(parts[1]), parts[2], parts[3]
+        lines = cache.setdefault(rel, _lines(root / rel))
+        if not 1 <= line <= len(lines) or hashlib.sha256(lines[line - 1].encode("utf-8")).hexdigest()[:16] != digest:
+            raise ModelError(
+                f"{path}:{n}: line {line} of {root / rel} is not the tweet this label was made for (sha256 differs); "
+                "the public data in COACH_PUBLIC_DATA is another copy than the one annotated."
+            )
+        out[(rel, line)] = label
+    return out
+
+
+def _tweet_offense(label: str | None) -> tuple[float | None, int | None]:
+    """(offensive, abuse type index) of a project label."""
+    if label is None:
+        return None, None
+    kind = _TWEET_ABUSE[label]
+    return (0.0, None) if kind is None else (1.0, ABUSE_TYPES.index(kind))
+
+
+def tweeteval(root: Path, split: str = "val", tweet_labels: str = "annotated") -> list[Example]:
     """Emotion (anger vs joy/optimism/sadness) and 3-way sentiment tweets of one split (``val`` to train).
 
-    Tweets without any swear, insult or harm word also teach *not offensive* (a weak label).
+    Validation tweets also teach offensive or not, and the abuse type, from the project's
+    labels (``corpus/annotations/``); ``tweet_labels="weak"`` gives the earlier weak label
+    instead (not offensive when no lexicon word, else unknown).
     """
+    if tweet_labels not in TWEET_LABELS:
+        raise ValueError(f"tweet_labels must be one of {TWEET_LABELS}, not {tweet_labels!r}")
     base = root / "tweeteval-emotion-sentiment"
+    labels = tweet_annotations(root) if split == "val" and tweet_labels == "annotated" else {}
     out = []
-    for text, label in zip(_lines(base / f"emotion/{split}_text.txt"), _lines(base / f"emotion/{split}_labels.txt")):
+
+    def offense(rel: str, line: int, text: str) -> tuple[float | None, int | None]:
+        if tweet_labels == "weak":
+            return _weak_not_offensive(text), None
+        return _tweet_offense(labels.get((rel, line)))
+
+    rel = f"tweeteval-emotion-sentiment/emotion/{split}_text.txt"
+    for n, (text, label) in enumerate(zip(_lines(base / f"emotion/{split}_text.txt"), _lines(base / f"emotion/{split}_labels.txt")), 1):
         t = normalize(text)
         if t:
             # anger / sadness are negative, joy / optimism positive: a weak sentiment label too
             emotion = int(label)
+            offensive, kind = offense(rel, n, t)
             out.append(
                 Example(t, "tweeteval-emotion", anger=float(emotion == 0), sentiment=0 if emotion in (0, 3) else 2,
-                        offensive=_weak_not_offensive(t))
+                        offensive=offensive, abuse_type=kind)
             )
-    for text, label in zip(_lines(base / f"sentiment/{split}_text.txt"), _lines(base / f"sentiment/{split}_labels.txt")):
+    rel = f"tweeteval-emotion-sentiment/sentiment/{split}_text.txt"
+    for n, (text, label) in enumerate(zip(_lines(base / f"sentiment/{split}_text.txt"), _lines(base / f"sentiment/{split}_labels.txt")), 1):
         t = normalize(text)
         if t:
-            out.append(Example(t, "tweeteval-sentiment", sentiment=int(label), offensive=_weak_not_offensive(t)))
+            offensive, kind = offense(rel, n, t)
+            out.append(Example(t, "tweeteval-sentiment", sentiment=int(label), offensive=offensive, abuse_type=kind))
     return out
+
+
+def annotated_tweets(root: Path | None = None) -> dict[str, tuple[float, int | None]]:
+    """Normalised tweet text -> (offensive, abuse type) from the project's labels: what the
+    tweet check scores against, whatever labels a design trained on."""
+    root = root or data_dir()
+    return {e.text: (e.offensive, e.abuse_type) for e in tweeteval(root, "val", "annotated") if e.offensive is not None}
 
 
 # --------------------------------------------------------------------------- project corpus
@@ -255,7 +325,7 @@ def corpus_examples(split: str, folder: Path | None = None) -> list[Example]:
     return [corpus_example(r) for r in read_corpus(folder) if corpus_split(r["text"]) == split]
 
 
-def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | None = None) -> list[Example]:
+def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | None = None, tweet_labels: str = "annotated") -> list[Example]:
     root = root or data_dir()
     rng = random.Random(seed)
     examples: list[Example] = []
@@ -263,7 +333,7 @@ def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | No
     examples += nlupp(root, "banking")
     examples += bitext(root)
     examples += hint3(root)
-    examples += tweeteval(root, "val")
+    examples += tweeteval(root, "val", tweet_labels)
     examples += [e for e in corpus_examples("train", corpus) if e.text]
     return examples
 

@@ -4,6 +4,13 @@ A frozen sentence encoder blurs "this damn router" and "you damn idiot"; a handf
 counts (swear words, second-person address, insult words, harm verbs) tells the heads
 who a bad word is aimed at. These are *features*: the trained heads decide how much
 they count, they never decide a label on their own.
+
+Three more say whether a line names a person at all (``PERSON_WORDS``: human, someone,
+manager, agent, ...), a way of reaching one (``TALK_WORDS``: speak, talk, transfer, connect)
+or the phrase "put me through": a request for a person names one, and without them the
+sentence vector alone read questions about overdrafts or bookings as asking for someone
+(measured with the heads trained without NLU++ banking and scored on it: precision of
+supervisor_request 0.57 -> 0.74 at 0.55, recall 0.85 -> 0.92).
 """
 
 from __future__ import annotations
@@ -62,11 +69,20 @@ PEOPLE = frozenset("people staff guys agents agent employees team company".split
 # a bad word near these is aimed at someone too ("he is a liar", "they are idiots"), though not at the agent
 THIRD_PERSON = frozenset("he she him her they them his".split())
 
-N_FEATURES = 9
+# a person one could be handed to, in any kind of call (chosen from the concept, not from a data set)
+PERSON_WORDS = frozenset(
+    """person people human humans someone somebody anyone anybody agent agents representative rep operator
+    manager managers supervisor supervisors boss staff employee employees advisor adviser specialist
+    receptionist reception desk department team lady guy individual""".split()
+)
+TALK_WORDS = frozenset("speak talk talking speaking transfer transferred connect chat escalate".split())
+HANDOFF_PHRASES = ("put me through",)
+
+N_FEATURES = 12
 
 
 def lexical_features(normalized: str) -> np.ndarray:
-    """Nine numbers in ~[0, 1] for one normalised text (see module docstring)."""
+    """Twelve numbers in ~[0, 1] for one normalised text (see module docstring)."""
     words = normalized.split()
     n = max(len(words), 1)
     prof = sum(w in PROFANITY for w in words)
@@ -101,6 +117,9 @@ def lexical_features(normalized: str) -> np.ndarray:
             float(aimed),
             min(n, 40) / 40.0,
             float(aimed_other),
+            float(any(w in PERSON_WORDS for w in words)),
+            float(any(w in TALK_WORDS for w in words)),
+            float(any(f" {p} " in padded for p in HANDOFF_PHRASES)),
         ],
         dtype=np.float32,
     )

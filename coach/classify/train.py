@@ -84,8 +84,27 @@ OFFENSIVE_CORPUS_PRECISION = 0.9
 # error of an F1 near 0.97 on ~2,200 positives is about 0.004.)
 OFFENSIVE_F1_TOLERANCE = 0.005
 
+# The tweet check (docs/classifier-protocol.md): the project's offensive labels of the TweetEval
+# validation tweets, scored on the development split and out of fold on the fitting set, the one
+# check here that looks like ordinary written text with a few insults among it (9% offensive;
+# the development split is 83% offensive Davidson). Its tweets are scored out of fold with the
+# corpus lines, by the same fits.
+TWEET_SOURCES = ("tweeteval-emotion", "tweeteval-sentiment")
+OUT_OF_FOLD_SOURCES = ("corpus", *TWEET_SOURCES)
+# How the offensive threshold is chosen: "dev" best F1 on the development split (designs A, B, D;
+# the default); "tweets" best macro-F1 on the tweet check (design C: +0.006 there, but -0.011 on the
+# corpus test split, more than the protocol allows). Both are then raised for the corpus lines.
+OFFENSIVE_RULES = ("dev", "tweets")
+TWEET_GRID = (0.3, 0.9)
 
-RECALL_FIRST_GRID = np.round(np.arange(0.2, 0.7001, 0.025), 3)
+
+RECALL_FIRST_GRID = np.round(np.arange(0.2, 0.8001, 0.025), 3)
+# A new kind of call (design E of docs/classifier-protocol.md): the lines that choose a recall-first
+# threshold also hold this set's lines as scored by heads fitted *without* it, as a group that must
+# keep the precision floor too. Lines of kinds the heads know said "precision 0.8" at 0.5 while
+# requests to a voice bot of an unseen kind (NLU++ banking, with heads that never saw it) reached
+# 0.8 only from 0.7: a threshold chosen on known kinds fires too often on a new one.
+NEW_DOMAIN_SOURCE = "nlupp-banking"
 
 
 def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision: float, groups=()) -> tuple[float, str]:
@@ -245,25 +264,87 @@ def predict(heads, x: np.ndarray, texts: Sequence[str]) -> dict[str, np.ndarray]
         }
 
 
-def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out_of_fold=None) -> tuple[float, dict[str, float], dict]:
+def best_macro_threshold(scores: np.ndarray, truth: np.ndarray, low: float, high: float, tolerance: float = 0.0) -> float:
+    """The threshold in [low, high] (steps of 0.025) with the best two-class macro-F1; among those
+    within ``tolerance`` of the best, the one nearest 0.5."""
+    grid = np.round(np.arange(low, high + 1e-9, 0.025), 3)
+    f1s = [macro_f1(list(truth), list((scores >= th).astype(int)), (0, 1)) for th in grid]
+    top = max(f1s)
+    near = [float(th) for th, f in zip(grid, f1s) if f >= top - tolerance - 1e-9]
+    return min(near, key=lambda th: (abs(th - 0.5), th))
+
+
+def tweet_pool(dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold, annotations: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(offensive scores, truth 0/1, abuse-type probabilities) of the tweet check: the annotated
+    tweets of the development split and the out-of-fold ones, against the project's labels
+    (``annotations``: text -> (offensive, abuse type), whatever labels the heads trained on)."""
+    rows = [(p_dev, i, e) for i, e in enumerate(dev) if e.source in TWEET_SOURCES and not e.augmented]
+    if out_of_fold is not None and len(out_of_fold[0]):
+        rows += [(out_of_fold[1], i, e) for i, e in enumerate(out_of_fold[0]) if e.source in TWEET_SOURCES]
+    rows = [(p, i, e) for p, i, e in rows if e.text in annotations]
+    if not rows:
+        return np.zeros(0), np.zeros(0, dtype=int), np.zeros((0, len(ABUSE_TYPES)))
+    scores = np.array([float(p["offensive"][i]) for p, i, _ in rows])
+    truth = np.array([int(annotations[e.text][0] >= 0.5) for _, _, e in rows])
+    kinds = np.array([p["abuse_type"][i] for p, i, _ in rows])
+    types = np.array([-1 if annotations[e.text][1] is None else annotations[e.text][1] for _, _, e in rows])
+    return scores, truth, np.column_stack([kinds, types])
+
+
+def tweet_check(pool, threshold: float) -> dict:
+    """The tweet check's scores at ``threshold``: offensive macro-F1, and on the offensive tweets
+    untargeted (profanity) vs targeted (insult, threat) macro-F1 of the abuse-type head."""
+    scores, truth, extra = pool
+    if not len(scores):
+        return {}
+    pred = (scores >= threshold).astype(int)
+    pr, rc, _ = precision_recall_f1(truth, pred)
+    out = {"lines": int(len(scores)), "offensive": int(truth.sum()), "threshold": threshold,
+           "offensive_macro_f1": round(macro_f1(list(truth), list(pred), (0, 1)), 3),
+           "precision": round(pr, 3), "recall": round(rc, 3)}
+    types = extra[:, -1].astype(int)
+    off = types >= 0
+    if off.any():
+        untargeted = ABUSE_TYPES.index("profanity")
+        true_t = (types[off] != untargeted).astype(int)
+        pred_t = (np.argmax(extra[off, :-1], axis=1) != untargeted).astype(int)
+        out["targeted_macro_f1"] = round(macro_f1(list(true_t), list(pred_t), (0, 1)), 3)
+    return out
+
+
+def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out_of_fold=None,
+                      offensive_rule: str = "dev", tweets=None, new_domain=None) -> tuple[float, dict[str, float], dict]:
     """Offensive and per-cue thresholds with the best F1 on the development split (the offensive
-    one raised if needed to keep ``OFFENSIVE_CORPUS_PRECISION`` on its corpus lines); the
+    one, with ``offensive_rule="tweets"``, by the best macro-F1 on the tweet check ``tweets``
+    (``tweet_pool``) instead; then raised if needed to keep ``OFFENSIVE_CORPUS_PRECISION`` on the
+    development split's corpus lines); the
     ``RECALL_FIRST`` cues by their rule on the development split pooled with ``out_of_fold``
-    (examples, predictions): the out-of-fold scores of the fitting set's corpus lines.
+    (examples, predictions): the out-of-fold scores of the fitting set's corpus lines, and with
+    ``new_domain`` (examples, predictions: ``new_domain_predictions``) as a group of its own.
     The third value says, per recall-first cue, on how many lines and how it was chosen."""
     off = [(i, e.offensive) for i, e in enumerate(examples) if e.offensive is not None]
-    idx = np.array([i for i, _ in off])
+    idx = np.array([i for i, _ in off], dtype=int)
     scores, truth = p["offensive"][idx], np.array([int(v >= 0.5) for _, v in off])
-    offensive_th = best_threshold(scores, truth, 0.3, 0.7, tolerance=OFFENSIVE_F1_TOLERANCE)
+    if offensive_rule == "tweets" and tweets is not None and len(tweets[0]):
+        offensive_th = best_macro_threshold(tweets[0], tweets[1], *TWEET_GRID, tolerance=OFFENSIVE_F1_TOLERANCE)
+    elif offensive_rule in OFFENSIVE_RULES:
+        offensive_th = best_threshold(scores, truth, 0.3, 0.7, tolerance=OFFENSIVE_F1_TOLERANCE)
+    else:
+        raise ValueError(f"offensive_rule must be one of {OFFENSIVE_RULES}, not {offensive_rule!r}")
     corpus = np.array([examples[i].source == "corpus" for i in idx])
     if corpus.any():
         # raised (never lowered) until the call-style lines keep their precision too
-        while offensive_th < 0.7 and precision_recall_f1(truth[corpus], (scores[corpus] >= offensive_th).astype(int))[0] < OFFENSIVE_CORPUS_PRECISION:
+        cap = TWEET_GRID[1] if offensive_rule == "tweets" else 0.7
+        while offensive_th < cap and precision_recall_f1(truth[corpus], (scores[corpus] >= offensive_th).astype(int))[0] < OFFENSIVE_CORPUS_PRECISION:
             offensive_th = round(offensive_th + 0.025, 3)
     pooled_examples, pooled_p = list(examples), p["cues"]
     if out_of_fold is not None and len(out_of_fold[0]):
         pooled_examples += list(out_of_fold[0])
         pooled_p = np.concatenate([p["cues"], out_of_fold[1]["cues"]])
+    first_new = len(pooled_examples)
+    if new_domain is not None and len(new_domain[0]):
+        pooled_examples += list(new_domain[0])
+        pooled_p = np.concatenate([pooled_p, new_domain[1]["cues"]])
     cue_th, choice = {}, {}
     for j, cue in enumerate(CUES):
         lines = pooled_examples if cue in RECALL_FIRST else examples
@@ -276,22 +357,27 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
         truth = np.array([v for _, v in rows])
         if cue in RECALL_FIRST:
             scores = pooled_p[ids, j]
-            corpus = np.array([lines[i].source == "corpus" for i in ids])
-            cue_th[cue], how = recall_first_threshold(scores, truth, RECALL_FIRST[cue], groups=[corpus])
+            corpus = np.array([lines[i].source == "corpus" and i < first_new for i in ids])
+            new = ids >= first_new
+            groups = [corpus, new] if new.any() else [corpus]
+            cue_th[cue], how = recall_first_threshold(scores, truth, RECALL_FIRST[cue], groups=groups)
             pred = (scores >= cue_th[cue]).astype(int)
             pr, rc, _ = precision_recall_f1(truth, pred)
             cpr, crc, _ = precision_recall_f1(truth[corpus], pred[corpus])
+            npr, nrc, _ = precision_recall_f1(truth[new], pred[new])
             choice[cue] = {
                 "rule": how,
                 "lines": int(len(rows)),
                 "positives": int(truth.sum()),
                 "corpus_lines": int(corpus.sum()),
                 "corpus_positives": int(truth[corpus].sum()),
-                "out_of_fold_lines": int(sum(i >= len(examples) for i in ids)),
+                "out_of_fold_lines": int(sum(len(examples) <= i < first_new for i in ids)),
                 "precision": round(pr, 3),
                 "recall": round(rc, 3),
                 "corpus_precision": round(cpr, 3),
                 "corpus_recall": round(crc, 3),
+                **({"new_domain": NEW_DOMAIN_SOURCE, "new_domain_lines": int(new.sum()), "new_domain_positives": int(truth[new].sum()),
+                    "new_domain_precision": round(npr, 3), "new_domain_recall": round(nrc, 3)} if new.any() else {}),
             }
         else:
             cue_th[cue] = best_threshold(p["cues"][ids, j], truth, 0.3, 0.7)
@@ -369,16 +455,17 @@ def with_lexical(p: dict[str, np.ndarray], texts: Sequence[str], model, head_wei
 
 
 def out_of_fold_predictions(fit_set: Sequence[Example], parents: Sequence[str], x_fit: np.ndarray, seed: int, epochs: int,
-                            folds: int = THRESHOLD_FOLDS, log=print) -> tuple[list[Example], dict[str, np.ndarray]]:
-    """Scores of the fitting set's corpus lines, each from heads fitted without it.
+                            folds: int = THRESHOLD_FOLDS, log=print, sources: Sequence[str] = ("corpus",)) -> tuple[list[Example], dict[str, np.ndarray]]:
+    """Scores of the fitting set's lines from ``sources`` (the corpus lines; in training also
+    the annotated tweets, ``OUT_OF_FOLD_SOURCES``), each from heads fitted without it.
 
     ``parents[i]``: the text of the line ``fit_set[i]`` was made from (itself, or the line a
     noisy copy was made from), so a held-out line's noisy copies are held out with it."""
     held: list[Example] = []
     parts: list[dict[str, np.ndarray]] = []
-    origin = {e.text for e in fit_set if e.source == "corpus" and not e.augmented}
+    origin = {e.text for e in fit_set if e.source in sources and not e.augmented}
     for k in range(folds):
-        out_rows = [i for i, e in enumerate(fit_set) if not e.augmented and e.source == "corpus" and threshold_fold(e.text, folds) == k]
+        out_rows = [i for i, e in enumerate(fit_set) if not e.augmented and e.source in sources and threshold_fold(e.text, folds) == k]
         if not out_rows:
             continue
         keep = [i for i, t in enumerate(parents) if not (t in origin and threshold_fold(t, folds) == k)]
@@ -386,10 +473,25 @@ def out_of_fold_predictions(fit_set: Sequence[Example], parents: Sequence[str], 
         heads = fit(Batch([fit_set[i] for i in keep], x_fit[keep]), seed + 1 + k, epochs, log=lambda m: None)
         parts.append(predict(heads, x_fit[out_rows], [fit_set[i].text for i in out_rows]))
         held += [fit_set[i] for i in out_rows]
-        log(f"  threshold fold {k + 1}/{folds}: {len(out_rows)} corpus lines scored out of fold ({time.monotonic() - started:.0f} s)")
+        log(f"  threshold fold {k + 1}/{folds}: {len(out_rows)} lines ({', '.join(sources)}) scored out of fold ({time.monotonic() - started:.0f} s)")
     if not parts:
         return [], {}
     return held, {key: np.concatenate([q[key] for q in parts]) for key in parts[0]}
+
+
+def new_domain_predictions(fit_set: Sequence[Example], x_fit: np.ndarray, seed: int, epochs: int,
+                           source: str = NEW_DOMAIN_SOURCE, log=print) -> tuple[list[Example], dict[str, np.ndarray]]:
+    """Scores of the fitting set's ``source`` lines (not their noisy copies) from heads fitted on
+    everything else: how the heads read requests of a kind they have never seen."""
+    keep = [i for i, e in enumerate(fit_set) if e.source != source]
+    rows = [i for i, e in enumerate(fit_set) if e.source == source and not e.augmented]
+    if not rows or not keep:
+        return [], {}
+    started = time.monotonic()
+    heads = fit(Batch([fit_set[i] for i in keep], x_fit[keep]), seed + 100, epochs, log=lambda m: None)
+    p = predict(heads, x_fit[rows], [fit_set[i].text for i in rows])
+    log(f"  new-domain check: {len(rows)} {source} lines scored by heads fitted without them ({time.monotonic() - started:.0f} s)")
+    return [fit_set[i] for i in rows], p
 
 
 def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: float, cue_th: dict[str, float]) -> dict:
@@ -507,6 +609,8 @@ def train(
     cache_dir: Path | None = None,
     threshold_folds: int = THRESHOLD_FOLDS,
     lexical_model: bool = False,
+    tweet_labels: str = "annotated",
+    offensive_rule: str = "dev",
 ) -> dict:
     import torch
     from safetensors.torch import save_file
@@ -517,7 +621,8 @@ def train(
     started = time.monotonic()
     torch.use_deterministic_algorithms(True)
     rng = random.Random(seed)
-    examples = datasets.training_examples(seed, data_root, corpus)
+    examples = datasets.training_examples(seed, data_root, corpus, tweet_labels)
+    annotations = datasets.annotated_tweets(data_root)
     dev = [e for e in examples if _dev(e.text)]
     fit_set = [e for e in examples if not _dev(e.text)]
     parents = [e.text for e in fit_set]
@@ -541,11 +646,22 @@ def train(
     torch.set_num_threads(1)
     heads = fit(Batch(fit_set, x_fit), seed, epochs, log=log)
     p_dev = predict(heads, x_dev, [e.text for e in dev])
-    out_of_fold = out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log) if threshold_folds > 1 else None
-    offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold)
+    out_of_fold = (out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log, sources=OUT_OF_FOLD_SOURCES)
+                   if threshold_folds > 1 else None)
+    tweets = tweet_pool(dev, p_dev, out_of_fold, annotations)
+    new_domain = new_domain_predictions(fit_set, x_fit, seed, epochs, log=log) if threshold_folds > 1 else None
+    offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold, offensive_rule, tweets, new_domain)
+    # both rules' thresholds and what the tweet check says of each: the protocol compares them
+    by_rule = {}
+    for rule in OFFENSIVE_RULES:
+        th = offensive_th if rule == offensive_rule else choose_thresholds(dev, p_dev, None, rule, tweets)[0]
+        by_rule[rule] = {"tweet_check": tweet_check(tweets, th),
+                         "dev": score(dev, p_dev, th, cue_th).get("offensive_macro_f1")}
+        log(f"  offensive threshold by rule {rule!r}: {th}; tweet check {by_rule[rule]['tweet_check']}; dev offensive macro-F1 {by_rule[rule]['dev']}")
     for cue, c in choice.items():
         log(f"  {cue} threshold {cue_th[cue]}: {c['rule']}; {c['positives']} positives in {c['lines']} lines "
-            f"({c['corpus_positives']} in {c['corpus_lines']} corpus lines), P {c['precision']} R {c['recall']}, corpus P {c['corpus_precision']} R {c['corpus_recall']}")
+            f"({c['corpus_positives']} in {c['corpus_lines']} corpus lines), P {c['precision']} R {c['recall']}, corpus P {c['corpus_precision']} R {c['corpus_recall']}"
+            + (f", {c['new_domain']} (new domain) P {c['new_domain_precision']} R {c['new_domain_recall']}" if "new_domain" in c else ""))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     lexical = None
@@ -572,12 +688,15 @@ def train(
         "lexical_features": N_FEATURES,
         "labels": {"sentiment": list(SENTIMENTS), "abuse_type": list(ABUSE_TYPES), "cues": list(CUES)},
         "offensive_threshold": offensive_th,
+        "offensive_threshold_rule": offensive_rule,
+        "tweet_labels": tweet_labels,
+        "tweet_check": by_rule,
         **({"offensive_lexical": lexical} if lexical else {}),
         "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
         "offensive_f1_tolerance": OFFENSIVE_F1_TOLERANCE,
         "word_l2": WORD_L2,
         "cue_thresholds": cue_th,
-        "recall_first": {"min_precision": RECALL_FIRST, "threshold_folds": threshold_folds, "choice": choice},
+        "recall_first": {"min_precision": RECALL_FIRST, "threshold_folds": threshold_folds, "new_domain": NEW_DOMAIN_SOURCE, "choice": choice},
         "seed": seed,
         "epochs": epochs,
         "training_sets": list(datasets.TRAINING_SETS),
@@ -621,6 +740,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: corpus/)")
     parser.add_argument("--threshold-folds", type=_folds, default=THRESHOLD_FOLDS,
                         help=f"out-of-fold fits that score the corpus lines for the supervisor_request threshold (default {THRESHOLD_FOLDS}; 1: development split only)")
+    parser.add_argument("--tweet-labels", choices=datasets.TWEET_LABELS, default="annotated",
+                        help="offensive labels of the TweetEval validation tweets: the project's (default) or the earlier weak "
+                             "lexicon label (design A of docs/classifier-protocol.md)")
+    parser.add_argument("--offensive-threshold-rule", choices=OFFENSIVE_RULES, default="dev",
+                        help="choose the offensive threshold by best F1 on the development split (default) or by best macro-F1 "
+                             "on the tweet check (design C of docs/classifier-protocol.md: it lost 0.011 on the corpus test split)")
     parser.add_argument("--lexical", action="store_true",
                         help="also fit the lexical offensive model and average it with the heads (off by default: it scored "
                              "higher on the development split but lower on held-out OLID, 2026-11-30)")
@@ -634,7 +759,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(config["metrics"]["corpus_test"], indent=2))
         return 0
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
-                   threshold_folds=args.threshold_folds, lexical_model=args.lexical)
+                   threshold_folds=args.threshold_folds, lexical_model=args.lexical,
+                   tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0
 

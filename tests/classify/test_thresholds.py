@@ -83,3 +83,25 @@ def test_out_of_fold_scores_every_corpus_line_once_by_heads_that_never_saw_it_or
     for k, fold_fit in enumerate(seen_by_fold):
         others = {i for i, t in enumerate(parents) if i < 40 or i >= 50 if train.threshold_fold(t, 4) != k}
         assert others <= fold_fit
+
+
+def test_lines_of_a_kind_the_heads_never_saw_must_keep_the_floor_too():
+    cue = train.CUES.index("supervisor_request")
+
+    def rows(scores, truth, source):
+        exs = [Example(f"{source} {i}", source, cues={"supervisor_request": int(t)}) for i, t in enumerate(truth)]
+        p = np.zeros((len(scores), len(train.CUES)), dtype=np.float32)
+        p[:, cue] = scores
+        return exs, p
+
+    # known kinds: precise from 0.35 up
+    dev, p_dev = rows([0.9, 0.85, 0.8, 0.7, 0.4, 0.35, 0.34, 0.1], [1, 1, 1, 1, 1, 0, 0, 0], "corpus")
+    # a new kind: questions about overdrafts score 0.5-0.6, its real requests 0.75 and up
+    new, p_new = rows([0.95, 0.9, 0.8, 0.75, 0.6, 0.55, 0.5, 0.1], [1, 1, 1, 1, 0, 0, 0, 0], "nlupp-banking")
+    p = {"offensive": np.zeros(len(dev)), "cues": p_dev}
+    without = train.choose_thresholds(dev, p, None)[1]["supervisor_request"]
+    offensive_th, with_new, choice = train.choose_thresholds(dev, p, None, new_domain=(new, {"cues": p_new}))
+    assert without == pytest.approx(0.35)  # the lowest threshold with precision 0.8 on the known kinds (5 of 6)
+    assert with_new["supervisor_request"] == pytest.approx(0.575)  # the first where the new kind keeps 0.8 too (4 of 5)
+    c = choice["supervisor_request"]
+    assert c["new_domain_lines"] == 8 and c["new_domain_positives"] == 4 and c["new_domain_precision"] >= 0.8

@@ -4,6 +4,7 @@ card, a loadable classifier, and the same bytes from the same seed."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -53,6 +54,16 @@ def _tiny_public_data(root: Path) -> None:
         t.mkdir(parents=True)
         (t / "val_text.txt").write_text("\n".join(texts) + "\n")
         (t / "val_labels.txt").write_text("\n".join(map(str, labels)) + "\n")
+    # the project's offensive labels of those tweets (corpus/annotations/ for the real ones)
+    a = root / "annotations"
+    a.mkdir()
+    rows = ["# file\tline\tsha256_16\tlabel"]
+    for task in ("emotion", "sentiment"):
+        rel = f"tweeteval-emotion-sentiment/{task}/val_text.txt"
+        for n, line in enumerate((root / rel).read_text().splitlines(), 1):
+            label = "INS" if "hate" in line else "PRF" if "angry" in line else "NOT"
+            rows.append(f"{rel}\t{n}\t{hashlib.sha256(line.encode()).hexdigest()[:16]}\t{label}")
+    (a / "tweeteval_val_offensive.tsv").write_text("\n".join(rows) + "\n")
 
 
 def _tiny_corpus(folder: Path) -> None:
@@ -72,12 +83,13 @@ def _tiny_corpus(folder: Path) -> None:
         f.write("not json\n")
 
 
-def test_train_writes_a_loadable_reproducible_model(tmp_path):
+def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     from coach.classify import load_classifier
     from coach.classify.train import train
 
     data, corpus = tmp_path / "data", tmp_path / "corpus"
     _tiny_public_data(data)
+    monkeypatch.setenv("COACH_ANNOTATIONS_DIR", str(data / "annotations"))
     _tiny_corpus(corpus)
     examples = training_examples(0, data, corpus)
     assert {e.source for e in examples} >= {"davidson", "nlupp-banking", "bitext", "hint3", "tweeteval-emotion", "tweeteval-sentiment", "corpus"}
@@ -93,6 +105,7 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path):
     lexical = config["offensive_lexical"]
     assert config["offensive_threshold"] == lexical["threshold"] and 0.0 <= lexical["head_weight"] <= 1.0
     assert config["seed"] == 3 and "calls.jsonl" in config["corpus_files"]
+    assert config["tweet_labels"] == "annotated" and set(config["tweet_check"]) == {"tweets", "dev"}
     assert "corpus test" in (out1 / "MODEL_CARD.md").read_text()
 
     clf = load_classifier(out1)

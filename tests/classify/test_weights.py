@@ -73,3 +73,15 @@ def test_error_messages_are_one_sentence(weights):
     message = str(info.value)
     assert "\n" not in message and message.endswith(".")
     assert str(weights / "heads.safetensors") in message
+
+
+def test_weights_made_for_another_set_of_lexical_features_are_refused(weights):
+    from coach.classify.classifier import Classifier
+    from coach.classify.lexicon import N_FEATURES
+
+    config = json.loads((weights / "config.json").read_text())
+    config["lexical_features"] = N_FEATURES - 3
+    (weights / "config.json").write_text(json.dumps(config))
+    write_manifest(weights, ["heads.safetensors", "config.json"])
+    with pytest.raises(ModelError, match=rf"read {N_FEATURES - 3} lexical features and this version of coach makes {N_FEATURES}"):
+        Classifier(weights)
