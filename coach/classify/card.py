@@ -170,7 +170,12 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
            " threshold 0.525, both chosen on the development split only, where it raised offensive macro-F1 from"
            " 0.965 to 0.970) was scored once on the held-out sets, the third scoring of these sets after a design"
            " change; with the heads of 2026-11-23T19:08Z it lowered OLID test A from 0.728 to 0.703, so it was not"
-           " shipped and `coach train` leaves it out unless asked."),
+           " shipped and `coach train` leaves it out unless asked.")
+        + (" On 2026-12-01 these heads (the project's tweet labels, the person features, the new-domain floor for"
+           " supervisor_request) were chosen by the protocol in `docs/classifier-protocol.md`, fixed before any held-out"
+           " scoring, on the tweet check, the hand-off check (NLU++ banking scored by heads fitted without it), the"
+           " development split and the corpus test split; the weights were committed, then the held-out sets were scored"
+           " once, the fourth scoring after a design change, and nothing was re-tuned after it." if config.get("tweet_check") else ""),
         "",
         "Examples fitted (by source):",
         "",
