@@ -8,6 +8,7 @@ by the sha256 of its weights file: another encoder version starts a fresh cache.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -57,7 +58,7 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keys = np.array(list(self._vectors.keys()))
         vectors = np.stack(list(self._vectors.values())).astype(np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
+        tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")  # two trainings at once do not share it
         np.savez(tmp, keys=keys, vectors=vectors)
         tmp.replace(self.path)
         self._dirty = False
