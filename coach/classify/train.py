@@ -23,7 +23,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -274,40 +274,49 @@ def best_macro_threshold(scores: np.ndarray, truth: np.ndarray, low: float, high
     return min(near, key=lambda th: (abs(th - 0.5), th))
 
 
-def tweet_pool(dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold, annotations: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(offensive scores, truth 0/1, abuse-type probabilities) of the tweet check: the annotated
-    tweets of the development split and the out-of-fold ones, against the project's labels
-    (``annotations``: text -> (offensive, abuse type), whatever labels the heads trained on)."""
+class TweetPool(NamedTuple):
+    """The tweet check's lines: the heads' scores against the project's labels."""
+
+    scores: np.ndarray  # offensive probability
+    truth: np.ndarray  # offensive 0/1 (the project's label)
+    abuse_probs: np.ndarray  # abuse-type probabilities, one row per line
+    abuse_truth: np.ndarray  # the project's abuse type index, -1 when not offensive
+
+
+def tweet_pool(dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold, annotations: dict) -> TweetPool:
+    """The tweet check: the annotated tweets of the development split and the out-of-fold ones,
+    against the project's labels (``annotations``: text -> (offensive, abuse type), whatever
+    labels the heads trained on)."""
     rows = [(p_dev, i, e) for i, e in enumerate(dev) if e.source in TWEET_SOURCES and not e.augmented]
     if out_of_fold is not None and len(out_of_fold[0]):
         rows += [(out_of_fold[1], i, e) for i, e in enumerate(out_of_fold[0]) if e.source in TWEET_SOURCES]
     rows = [(p, i, e) for p, i, e in rows if e.text in annotations]
     if not rows:
-        return np.zeros(0), np.zeros(0, dtype=int), np.zeros((0, len(ABUSE_TYPES)))
-    scores = np.array([float(p["offensive"][i]) for p, i, _ in rows])
-    truth = np.array([int(annotations[e.text][0] >= 0.5) for _, _, e in rows])
-    kinds = np.array([p["abuse_type"][i] for p, i, _ in rows])
-    types = np.array([-1 if annotations[e.text][1] is None else annotations[e.text][1] for _, _, e in rows])
-    return scores, truth, np.column_stack([kinds, types])
+        return TweetPool(np.zeros(0), np.zeros(0, dtype=int), np.zeros((0, len(ABUSE_TYPES))), np.zeros(0, dtype=int))
+    return TweetPool(
+        scores=np.array([float(p["offensive"][i]) for p, i, _ in rows]),
+        truth=np.array([int(annotations[e.text][0] >= 0.5) for _, _, e in rows]),
+        abuse_probs=np.array([p["abuse_type"][i] for p, i, _ in rows]),
+        abuse_truth=np.array([-1 if annotations[e.text][1] is None else annotations[e.text][1] for _, _, e in rows]),
+    )
 
 
-def tweet_check(pool, threshold: float) -> dict:
+def tweet_check(pool: TweetPool, threshold: float) -> dict:
     """The tweet check's scores at ``threshold``: offensive macro-F1, and on the offensive tweets
     untargeted (profanity) vs targeted (insult, threat) macro-F1 of the abuse-type head."""
-    scores, truth, extra = pool
-    if not len(scores):
+    if not len(pool.scores):
         return {}
-    pred = (scores >= threshold).astype(int)
+    truth = pool.truth
+    pred = (pool.scores >= threshold).astype(int)
     pr, rc, _ = precision_recall_f1(truth, pred)
-    out = {"lines": int(len(scores)), "offensive": int(truth.sum()), "threshold": threshold,
+    out = {"lines": int(len(truth)), "offensive": int(truth.sum()), "threshold": threshold,
            "offensive_macro_f1": round(macro_f1(list(truth), list(pred), (0, 1)), 3),
            "precision": round(pr, 3), "recall": round(rc, 3)}
-    types = extra[:, -1].astype(int)
-    off = types >= 0
+    off = pool.abuse_truth >= 0
     if off.any():
         untargeted = ABUSE_TYPES.index("profanity")
-        true_t = (types[off] != untargeted).astype(int)
-        pred_t = (np.argmax(extra[off, :-1], axis=1) != untargeted).astype(int)
+        true_t = (pool.abuse_truth[off] != untargeted).astype(int)
+        pred_t = (np.argmax(pool.abuse_probs[off], axis=1) != untargeted).astype(int)
         out["targeted_macro_f1"] = round(macro_f1(list(true_t), list(pred_t), (0, 1)), 3)
     return out
 
@@ -325,8 +334,8 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
     off = [(i, e.offensive) for i, e in enumerate(examples) if e.offensive is not None]
     idx = np.array([i for i, _ in off], dtype=int)
     scores, truth = p["offensive"][idx], np.array([int(v >= 0.5) for _, v in off])
-    if offensive_rule == "tweets" and tweets is not None and len(tweets[0]):
-        offensive_th = best_macro_threshold(tweets[0], tweets[1], *TWEET_GRID, tolerance=OFFENSIVE_F1_TOLERANCE)
+    if offensive_rule == "tweets" and tweets is not None and len(tweets.scores):
+        offensive_th = best_macro_threshold(tweets.scores, tweets.truth, *TWEET_GRID, tolerance=OFFENSIVE_F1_TOLERANCE)
     elif offensive_rule in OFFENSIVE_RULES:
         offensive_th = best_threshold(scores, truth, 0.3, 0.7, tolerance=OFFENSIVE_F1_TOLERANCE)
     else:

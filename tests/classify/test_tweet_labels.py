@@ -108,7 +108,8 @@ def test_the_tweet_check_pools_dev_and_out_of_fold_tweets_against_the_projects_l
     oof = ([_tweet("c", "tweeteval-emotion"), _tweet("d"), Example("corpus", "corpus")],
            {"offensive": np.array([0.7, 0.65, 0.1]), "abuse_type": np.array([[0.9, 0.05, 0.05], [0.2, 0.7, 0.1], [1, 0, 0]])})
     pool = train.tweet_pool(dev, p_dev, oof, annotations)
-    assert list(pool[1]) == [0, 1, 1, 0]  # a, b (dev), c, d (out of fold); corpus lines left out
+    assert list(pool.truth) == [0, 1, 1, 0]  # a, b (dev), c, d (out of fold); corpus lines left out
+    assert list(pool.abuse_truth) == [-1, ABUSE_TYPES.index("insult"), ABUSE_TYPES.index("profanity"), -1]
     check = train.tweet_check(pool, 0.6)
     assert check["lines"] == 4 and check["offensive"] == 2
     assert check["precision"] == pytest.approx(2 / 3, abs=1e-3) and check["recall"] == 1.0
@@ -120,7 +121,7 @@ def test_the_tweets_rule_chooses_on_the_tweet_check_and_keeps_the_corpus_precisi
     dev = [Example("x", "davidson", offensive=1.0), Example("y", "davidson", offensive=1.0),
            Example("calm complaint", "corpus", offensive=0.0), Example("you idiot", "corpus", offensive=1.0)]
     p = {"offensive": np.array([0.35, 0.4, 0.62, 0.9]), "cues": np.zeros((4, len(train.CUES)))}
-    tweets = (np.array([0.9, 0.6, 0.55, 0.1]), np.array([1, 0, 0, 0]), np.zeros((4, 4)))
+    tweets = train.TweetPool(np.array([0.9, 0.6, 0.55, 0.1]), np.array([1, 0, 0, 0]), np.zeros((4, 3)), np.array([1, -1, -1, -1]))
     by_dev = train.choose_thresholds(dev, p, None, "dev", tweets)[0]
     by_tweets = train.choose_thresholds(dev, p, None, "tweets", tweets)[0]
     assert by_dev <= 0.35 + 1e-9 or by_dev >= 0.625  # best F1 on the dev lines, raised past the complaint at 0.62
