@@ -748,7 +748,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=None, help="public data folder (default: /work/shared/data or COACH_PUBLIC_DATA)")
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: corpus/)")
     parser.add_argument("--threshold-folds", type=_folds, default=THRESHOLD_FOLDS,
-                        help=f"out-of-fold fits that score the corpus lines for the supervisor_request threshold (default {THRESHOLD_FOLDS}; 1: development split only)")
+                        help=f"out-of-fold fits that score the corpus lines and annotated tweets for the thresholds, plus one fit without "
+                             f"{NEW_DOMAIN_SOURCE} for supervisor_request (default {THRESHOLD_FOLDS}; 1: development split only, no extra fits)")
     parser.add_argument("--tweet-labels", choices=datasets.TWEET_LABELS, default="annotated",
                         help="offensive labels of the TweetEval validation tweets: the project's (default) or the earlier weak "
                              "lexicon label (design A of docs/classifier-protocol.md)")
