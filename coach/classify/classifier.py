@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from coach.classify.labels import ABUSE_TYPES, AGENT_CUES, CUES, CUSTOMER_CUES, SENTIMENTS
+from coach.classify.lexicon import N_FEATURES
 from coach.classify.text import normalize
 from coach.classify.weights import DEFAULT_DIR, FIX, WEIGHTS, verify
 from coach.errors import ModelError
@@ -32,8 +33,6 @@ class Classifier:
         folder = Path(weights_dir) if weights_dir else DEFAULT_DIR
         self.weights_dir = folder
         self.config = verify(folder)
-        from coach.classify.lexicon import N_FEATURES
-
         if int(self.config.get("lexical_features", N_FEATURES)) != N_FEATURES:
             raise ModelError(f"The classifier weights in {folder} read {self.config.get('lexical_features')} lexical features and "
                              f"this version of coach makes {N_FEATURES}; {FIX}.")

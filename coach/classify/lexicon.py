@@ -9,8 +9,8 @@ Three more say whether a line names a person at all (``PERSON_WORDS``: human, so
 manager, agent, ...), a way of reaching one (``TALK_WORDS``: speak, talk, transfer, connect)
 or the phrase "put me through": a request for a person names one, and without them the
 sentence vector alone read questions about overdrafts or bookings as asking for someone
-(measured with the heads trained without NLU++ banking and scored on it: precision of
-supervisor_request 0.57 -> 0.74 at 0.55, recall 0.85 -> 0.92).
+(measured with heads trained without NLU++ banking and scored on all of it: precision of
+supervisor_request 0.57 -> 0.70 at 0.55, recall 0.85 -> 0.91; docs/classifier-protocol.md).
 """
 
 from __future__ import annotations

@@ -146,6 +146,20 @@ def augment(examples: Sequence[Example], rng: random.Random) -> list[Example]:
     return out
 
 
+def split_and_augment(examples: Sequence[Example], seed: int) -> tuple[list[Example], list[Example], list[str]]:
+    """(dev split, fitting set with its noisy copies, the parent text of each fitting line), as
+    ``coach train`` makes them: the same seed gives the same copies."""
+    rng = random.Random(seed)
+    dev = [e for e in examples if _dev(e.text)]
+    fit_set = [e for e in examples if not _dev(e.text)]
+    parents = [e.text for e in fit_set]
+    for e in list(fit_set):  # one line at a time: the same copies as augment(fit_set, rng)
+        copies = augment([e], rng)
+        fit_set += copies
+        parents += [e.text] * len(copies)
+    return dev, fit_set, parents
+
+
 class Batch:
     """The examples as aligned arrays: inputs, labels and a mask per head."""
 
@@ -321,31 +335,36 @@ def tweet_check(pool: TweetPool, threshold: float) -> dict:
     return out
 
 
-def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out_of_fold=None,
-                      offensive_rule: str = "dev", tweets=None, new_domain=None) -> tuple[float, dict[str, float], dict]:
-    """Offensive and per-cue thresholds with the best F1 on the development split (the offensive
-    one, with ``offensive_rule="tweets"``, by the best macro-F1 on the tweet check ``tweets``
-    (``tweet_pool``) instead; then raised if needed to keep ``OFFENSIVE_CORPUS_PRECISION`` on the
-    development split's corpus lines); the
-    ``RECALL_FIRST`` cues by their rule on the development split pooled with ``out_of_fold``
-    (examples, predictions): the out-of-fold scores of the fitting set's corpus lines, and with
-    ``new_domain`` (examples, predictions: ``new_domain_predictions``) as a group of its own.
-    The third value says, per recall-first cue, on how many lines and how it was chosen."""
+def offensive_threshold(examples: Sequence[Example], p: dict[str, np.ndarray], rule: str = "dev", tweets: TweetPool | None = None) -> float:
+    """The offensive threshold by ``rule``: best F1 on the development split (``"dev"``) or best
+    macro-F1 on the tweet check ``tweets`` (``"tweets"``); then raised if needed until the
+    development split's corpus lines keep ``OFFENSIVE_CORPUS_PRECISION``."""
     off = [(i, e.offensive) for i, e in enumerate(examples) if e.offensive is not None]
     idx = np.array([i for i, _ in off], dtype=int)
     scores, truth = p["offensive"][idx], np.array([int(v >= 0.5) for _, v in off])
-    if offensive_rule == "tweets" and tweets is not None and len(tweets.scores):
-        offensive_th = best_macro_threshold(tweets.scores, tweets.truth, *TWEET_GRID, tolerance=OFFENSIVE_F1_TOLERANCE)
-    elif offensive_rule in OFFENSIVE_RULES:
-        offensive_th = best_threshold(scores, truth, 0.3, 0.7, tolerance=OFFENSIVE_F1_TOLERANCE)
+    if rule == "tweets" and tweets is not None and len(tweets.scores):
+        th = best_macro_threshold(tweets.scores, tweets.truth, *TWEET_GRID, tolerance=OFFENSIVE_F1_TOLERANCE)
+    elif rule in OFFENSIVE_RULES:
+        th = best_threshold(scores, truth, 0.3, 0.7, tolerance=OFFENSIVE_F1_TOLERANCE)
     else:
-        raise ValueError(f"offensive_rule must be one of {OFFENSIVE_RULES}, not {offensive_rule!r}")
+        raise ValueError(f"offensive_rule must be one of {OFFENSIVE_RULES}, not {rule!r}")
     corpus = np.array([examples[i].source == "corpus" for i in idx])
     if corpus.any():
         # raised (never lowered) until the call-style lines keep their precision too
-        cap = TWEET_GRID[1] if offensive_rule == "tweets" else 0.7
-        while offensive_th < cap and precision_recall_f1(truth[corpus], (scores[corpus] >= offensive_th).astype(int))[0] < OFFENSIVE_CORPUS_PRECISION:
-            offensive_th = round(offensive_th + 0.025, 3)
+        cap = TWEET_GRID[1] if rule == "tweets" else 0.7
+        while th < cap and precision_recall_f1(truth[corpus], (scores[corpus] >= th).astype(int))[0] < OFFENSIVE_CORPUS_PRECISION:
+            th = round(th + 0.025, 3)
+    return th
+
+
+def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out_of_fold=None,
+                      offensive_rule: str = "dev", tweets=None, new_domain=None) -> tuple[float, dict[str, float], dict]:
+    """The offensive threshold (``offensive_threshold`` by ``offensive_rule``) and per-cue thresholds
+    with the best F1 on the development split; the ``RECALL_FIRST`` cues by their rule on the development split pooled with ``out_of_fold``
+    (examples, predictions): the out-of-fold scores of the fitting set's corpus lines, and with
+    ``new_domain`` (examples, predictions: ``new_domain_predictions``) as a group of its own.
+    The third value says, per recall-first cue, on how many lines and how it was chosen."""
+    offensive_th = offensive_threshold(examples, p, offensive_rule, tweets)
     pooled_examples, pooled_p = list(examples), p["cues"]
     if out_of_fold is not None and len(out_of_fold[0]):
         pooled_examples += list(out_of_fold[0])
@@ -629,16 +648,9 @@ def train(
 
     started = time.monotonic()
     torch.use_deterministic_algorithms(True)
-    rng = random.Random(seed)
     examples = datasets.training_examples(seed, data_root, corpus, tweet_labels)
     annotations = datasets.annotated_tweets(data_root)
-    dev = [e for e in examples if _dev(e.text)]
-    fit_set = [e for e in examples if not _dev(e.text)]
-    parents = [e.text for e in fit_set]
-    for e in list(fit_set):  # one line at a time: the same copies as augment(fit_set, rng)
-        copies = augment([e], rng)
-        fit_set += copies
-        parents += [e.text] * len(copies)
+    dev, fit_set, parents = split_and_augment(examples, seed)
     corpus_test = [e for e in datasets.corpus_examples("test", corpus) if e.text]
     log(f"examples: {len(fit_set)} to fit (with noisy copies), {len(dev)} dev, {len(corpus_test)} corpus test")
 
@@ -663,7 +675,7 @@ def train(
     # both rules' thresholds and what the tweet check says of each: the protocol compares them
     by_rule = {}
     for rule in OFFENSIVE_RULES:
-        th = offensive_th if rule == offensive_rule else choose_thresholds(dev, p_dev, None, rule, tweets)[0]
+        th = offensive_th if rule == offensive_rule else offensive_threshold(dev, p_dev, rule, tweets)
         by_rule[rule] = {"tweet_check": tweet_check(tweets, th),
                          "dev": score(dev, p_dev, th, cue_th).get("offensive_macro_f1")}
         log(f"  offensive threshold by rule {rule!r}: {th}; tweet check {by_rule[rule]['tweet_check']}; dev offensive macro-F1 {by_rule[rule]['dev']}")
