@@ -101,6 +101,7 @@ def transcribe_command(args: argparse.Namespace) -> int:
                 continue
             print(json.dumps(to_json(event), ensure_ascii=False) if args.json else format_event(event), flush=True)
 
+    listening = not args.live
     try:
         for item in source:
             if isinstance(item, Utterance | Partial):
@@ -108,6 +109,9 @@ def transcribe_command(args: argparse.Namespace) -> int:
             if not hasattr(item, "samples"):  # DeviceStatus
                 print(f"coach: {item.channel} device: {item.message}", file=sys.stderr)
                 continue
+            if not listening:  # the first audio has arrived: the call can start
+                listening = True
+                print("coach: listening (Ctrl-C to stop)", file=sys.stderr, flush=True)
             emit(pipeline.feed(item))
     except KeyboardInterrupt:
         source.stop()

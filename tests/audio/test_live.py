@@ -128,19 +128,25 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
 
     wav, text = customer_line
     env = dict(os.environ, **pulse_env, HF_HUB_OFFLINE="1")
-    # `pactl subscribe` reports when coach's recording stream appears: no guessing how long start-up takes
-    watch = subprocess.Popen(["pactl", "subscribe"], env=env, stdout=subprocess.PIPE, text=True)
     coach = subprocess.Popen(
         [sys.executable, "-X", "faulthandler", "-m", "coach", "transcribe", "--live", "--customer-device", "pulse",
          "--json", "--engine", "whisper"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     stderr: deque[str] = deque(maxlen=2000)  # read as it comes (a full pipe would block coach's writes); the end
-    reader = threading.Thread(target=lambda: stderr.extend(coach.stderr), daemon=True)
+    listening = threading.Event()  # coach says so once audio from the device arrives: no guessing start-up time
+
+    def read_stderr() -> None:
+        for text_line in coach.stderr:
+            stderr.append(text_line)
+            if text_line.startswith("coach: listening"):
+                listening.set()
+        listening.set()  # coach ended: stop waiting, the checks below say why
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
 
-    def kill_both() -> None:  # a hung run fails the test instead of blocking CI, with faulthandler's stacks
-        watch.kill()
+    def abort_coach() -> None:  # a hung run fails the test instead of blocking CI, with faulthandler's stacks
         coach.send_signal(signal.SIGABRT)
 
     def ended() -> str:
@@ -148,13 +154,13 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         reader.join(10)
         return "".join(stderr)
 
-    watchdog = threading.Timer(300, kill_both)
+    watchdog = threading.Timer(300, abort_coach)
     watchdog.start()
     try:
-        for line in watch.stdout:
-            if "'new' on source-output" in line:
-                break
-        watch.terminate()
+        listening.wait(240)
+        if coach.poll() is not None or not any(x.startswith("coach: listening") for x in stderr):
+            err = ended() if coach.poll() is not None else "".join(stderr)
+            pytest.fail(f"coach never said it was listening (exit status {coach.poll()}); its stderr:\n{err[-8000:]}")
         subprocess.run(["paplay", "--device=softphone", str(wav)], env=env, check=True, timeout=60)
         line = coach.stdout.readline()  # blocks until the utterance is final
         if not line:
@@ -166,13 +172,12 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         err = ended()
     finally:
         watchdog.cancel()
-        watch.kill()
         if coach.poll() is None:
             coach.kill()
     assert coach.returncode == 0, err
     assert first["type"] == "utterance" and first["channel"] == "customer"
     assert "internet" in first["text"].lower(), (first, text)
-    assert "speech engine whisper" in err and "Traceback" not in err
+    assert "speech engine whisper" in err and "coach: listening" in err and "Traceback" not in err
 
 
 # --------------------------------------------------------------------------- device trouble
