@@ -8,7 +8,8 @@ Scores, with the weights' own thresholds, as the classifier decides at run time:
 - the development split (the 10% of the training lines ``coach train`` chooses thresholds on),
   all of it and only its lines from sources and corpus lines that existed at ``--old-rev``;
 - the corpus test split, all of it and only its lines that existed at ``--old-rev``;
-- the project's posts test split (``corpus/posts/``, read directly so that older code can run it);
+- the project's posts test split, where there is a ``corpus/posts/`` (branch ``design-h``; read directly so
+  that older code can run it);
 - the three negated cue phrases the tests mark as a known weakness.
 
 Run it from a checkout of the design's own code (a ``git worktree`` of an older commit, with
