@@ -1,4 +1,4 @@
-"""Validate authored post files: python3 corpus/posts/check.py [FILE ...] (all *.jsonl by default)."""
+"""Validate authored post files: python3 corpus/unused/posts/check.py [FILE ...] (all *.jsonl by default)."""
 
 from __future__ import annotations
 
