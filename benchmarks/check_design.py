@@ -8,8 +8,8 @@ Scores, with the weights' own thresholds, as the classifier decides at run time:
 - the development split (the 10% of the training lines ``coach train`` chooses thresholds on),
   all of it and only its lines from sources and corpus lines that existed at ``--old-rev``;
 - the corpus test split, all of it and only its lines that existed at ``--old-rev``;
-- the project's posts test split, where there is a ``corpus/posts/`` (branch ``design-h``; read directly so
-  that older code can run it);
+- the project's posts test split (``corpus/posts/`` on the branch ``design-h``, else ``corpus/unused/posts/``;
+  read directly so that older code can run it);
 - the three negated cue phrases the tests mark as a known weakness.
 
 Run it from a checkout of the design's own code (a ``git worktree`` of an older commit, with
@@ -57,7 +57,8 @@ def posts_test(corpus: Path) -> list:
     from coach.classify.text import normalize
 
     out = []
-    for path in sorted((corpus / "posts").glob("*.jsonl")):
+    folder = corpus / "posts" if (corpus / "posts").is_dir() else corpus / "unused" / "posts"
+    for path in sorted(folder.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
