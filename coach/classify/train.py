@@ -32,7 +32,7 @@ from coach.classify.datasets import Example
 from coach.classify.features import WORD_BUCKETS, word_bags, word_ids
 from coach.classify.labels import ABUSE_TYPES, AGENT_CUES, CUES, CUSTOMER_CUES, SENTIMENTS
 from coach.classify.lexicon import N_FEATURES
-from coach.classify.metrics import accuracy, best_threshold, macro_f1, macro_recall, precision_recall_f1
+from coach.classify.metrics import accuracy, best_macro_threshold, best_threshold, macro_f1, macro_recall, precision_recall_f1
 from coach.classify.text import asr_noise
 from coach.classify.weights import CONFIG, DEFAULT_DIR, MANIFEST, WEIGHTS, write_manifest
 
@@ -276,16 +276,6 @@ def predict(heads, x: np.ndarray, texts: Sequence[str]) -> dict[str, np.ndarray]
             "abuse_type": torch.softmax(out["abuse_type"], -1).numpy(),
             "cues": torch.sigmoid(out["cues"]).numpy(),
         }
-
-
-def best_macro_threshold(scores: np.ndarray, truth: np.ndarray, low: float, high: float, tolerance: float = 0.0) -> float:
-    """The threshold in [low, high] (steps of 0.025) with the best two-class macro-F1; among those
-    within ``tolerance`` of the best, the one nearest 0.5."""
-    grid = np.round(np.arange(low, high + 1e-9, 0.025), 3)
-    f1s = [macro_f1(list(truth), list((scores >= th).astype(int)), (0, 1)) for th in grid]
-    top = max(f1s)
-    near = [float(th) for th, f in zip(grid, f1s) if f >= top - tolerance - 1e-9]
-    return min(near, key=lambda th: (abs(th - 0.5), th))
 
 
 class TweetPool(NamedTuple):
