@@ -86,26 +86,33 @@ def main(argv: list[str] | None = None) -> int:
     corpus = datasets.corpus_dir()
     old = old_corpus_texts(args.old_rev)
 
-    def scored(lines) -> dict:
+    def scored(lines, keep=None) -> dict:
+        """The scores of ``lines``, and of the subset each predicate in ``keep`` picks (one encoding)."""
         if not lines:
             return {"n": 0}
         p = clf.probabilities([e.text for e in lines], [e.speaker for e in lines])
         p = {k: v for k, v in p.items() if k in ("sentiment", "anger", "offensive", "abuse_type", "cues")}
-        s = T.score(lines, p, offensive_th, cue_th)
-        keep = {k: s[k] for k in ("n", "offensive_macro_f1", "abuse_4way_macro_f1") if k in s}
-        if "supervisor_request" in s.get("cues", {}):
-            keep["supervisor_request"] = s["cues"]["supervisor_request"]
-        return keep
 
-    dev = [e for e in datasets.training_examples(0) if T._dev(e.text)]
-    is_old = lambda e: e.source != "posts" and (e.source != "corpus" or e.text in old)  # noqa: E731
-    test = [e for e in datasets.corpus_examples("test") if e.text]
+        def summary(rows: list[int]) -> dict:
+            s = T.score([lines[i] for i in rows], {k: v[rows] for k, v in p.items()}, offensive_th, cue_th)
+            out = {k: s[k] for k in ("n", "offensive_macro_f1", "abuse_4way_macro_f1") if k in s}
+            if "supervisor_request" in s.get("cues", {}):
+                out["supervisor_request"] = s["cues"]["supervisor_request"]
+            return out
+
+        everything = list(range(len(lines)))
+        return summary(everything) if keep is None else {
+            "all": summary(everything), "old": summary([i for i in everything if keep(lines[i])])}
+
+    dev = scored([e for e in datasets.training_examples(0) if T._dev(e.text)],
+                 keep=lambda e: e.source != "posts" and (e.source != "corpus" or e.text in old))
+    test = scored([e for e in datasets.corpus_examples("test") if e.text], keep=lambda e: e.text in old)
     result = {
         "weights": str(args.weights),
-        "dev": scored(dev),
-        "dev_old_lines": scored([e for e in dev if is_old(e)]),
-        "corpus_test": scored(test),
-        "corpus_test_old_lines": scored([e for e in test if e.text in old]),
+        "dev": dev["all"],
+        "dev_old_lines": dev["old"],
+        "corpus_test": test["all"],
+        "corpus_test_old_lines": test["old"],
         "posts_test": scored(posts_test(corpus)),
         "negations_firing": [text for text, speaker, cue in NEGATIONS if cue in clf.classify(text, speaker).cues],
     }
