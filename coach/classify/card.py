@@ -92,7 +92,28 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "  heads weigh, not rules.",
     ]
     lex = config.get("offensive_lexical")
-    if lex:
+    package = bool(lex) and lex.get("kind") == "alt-profanity-check"
+    if package:
+        d, t = lex["dev_macro_f1"], lex.get("tweet_check") or {}
+        lines += [
+            f"- alt-profanity-check's model beside the heads (design K of `docs/classifier-protocol.md`; {lex['source']}):",
+            "  word TF-IDF and five calibrated linear SVMs, fitted by that package's authors on about 200k human-labelled",
+            "  texts (Davidson's tweets and the Wikipedia comments of the Jigsaw toxic-comment challenge). `coach train`",
+            "  converts it into `profanity_check.safetensors` and `profanity_check_vocab.json`, which a call runs with numpy",
+            "  (`coach/classify/wordsvm.py`; no scikit-learn, no pickle). It reads the normalised text. The offensive",
+            f"  probability is `{lex['head_weight']} * heads + {round(1 - lex['head_weight'], 3)} * alt-profanity-check`; where the heads' most",
+            "  likely abuse type is *threat* it is never below the heads' own. The weight is fixed, not chosen: the development",
+            "  split is mostly Davidson, which the package was fitted on. The threshold",
+            f"  ({lex['threshold']}) is the best macro-F1 on the {lex['chosen_on_lines']} {lex['chosen_on']} (ties to the threshold",
+            f"  nearest 0.5), then raised if needed until the development split's corpus lines keep precision >= {config.get('offensive_corpus_precision', 'n/a')}.",
+            f"  Development split offensive macro-F1: its {d['other_lines']} lines not from Davidson: heads alone {d['other_head_alone']},",
+            f"  alt-profanity-check alone {d['other_lexical_alone']}, combined {d['other_combined']}; its {d['davidson_lines']} Davidson lines"
+            f" (which flatter the package) {d['davidson_head_alone']} -> {d['davidson_combined']}; its {d['corpus_lines']} corpus lines"
+            f" {d['corpus_head_alone']} -> {d['corpus_combined']}"
+            + (f"; tweet check with the combination: offensive macro-F1 {t['offensive_macro_f1']} (P {t['precision']} R {t['recall']})" if t else "")
+            + (f". Converted {config['lexical_fitted_at']} by `coach train --lexical-only` on the heads of {config['trained_at']}." if config.get("lexical_fitted_at") else "."),
+        ]
+    elif lex:
         d, f = lex["dev_macro_f1"], lex["features"]
         lines += [
             "- Lexical offensive model (`coach/classify/lexmodel.py`, files `lexical.safetensors` and `lexical_vocab.json`):",
@@ -165,7 +186,7 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "  a 6,000-row sample, 0.739 with all rows), so for that choice OLID test A is not a fully blind test."
         + (" The lexical offensive model (2026-11-30) and its weight and threshold were chosen on the development"
            " split only; the held-out sets were then scored once with it, the third scoring of these sets after a"
-           " design change (after 2026-11-23's two)." if lex else
+           " design change (after 2026-11-23's two)." if lex and not package else
            " On 2026-11-30 a lexical n-gram model averaged with these heads (`coach train --lexical`; head weight 0.5,"
            " threshold 0.525, both chosen on the development split only, where it raised offensive macro-F1 from"
            " 0.965 to 0.970) was scored once on the held-out sets, the third scoring of these sets after a design"
@@ -175,7 +196,10 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
            " supervisor_request) were chosen by the protocol in `docs/classifier-protocol.md`, fixed before any held-out"
            " scoring, on the tweet check, the hand-off check (NLU++ banking scored by heads fitted without it), the"
            " development split and the corpus test split; the weights were committed, then the held-out sets were scored"
-           " once, the fourth scoring after a design change, and nothing was re-tuned after it." if config.get("tweet_check") else ""),
+           " once, the fourth scoring after a design change, and nothing was re-tuned after it." if config.get("tweet_check") else "")
+        + (" Later that day alt-profanity-check's model was added beside these heads by design K of the same file, fixed"
+           " before it was run and judged on the trainable checks only; its weights were committed, then the held-out sets"
+           " were scored once more, the fifth scoring after a design change." if package else ""),
         "",
         "Examples fitted (by source):",
         "",
@@ -199,7 +223,13 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "- English only: other languages get an answer, not a meaningful one.",
         "- *threat* and several cues rest on a few dozen corpus lines each.",
     ]
-    if lex:
+    if package:
+        lines += [
+            "- alt-profanity-check's model knows words, not their sense: a swear word it has seen counts the same aimed at",
+            "  the agent or at a router (the heads' abuse type tells them apart), words it never saw count for nothing, and it",
+            "  knows no threats without a swear word.",
+        ]
+    elif lex:
         lines += [
             "- The lexical offensive model learned its words mostly from Davidson's tweets (2013-era US slang):",
             "  words and spellings it never saw count for nothing, and it knows no threats.",

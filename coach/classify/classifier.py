@@ -48,22 +48,24 @@ class Classifier:
         self.thresholds: dict[str, float] = {c: 0.5 for c in CUES}
         self.thresholds.update(self.config.get("cue_thresholds", {}))
         self.offensive_threshold = float(self.config.get("offensive_threshold", 0.5))
-        # The offensive probability is the heads' combined with the lexical n-gram model's
-        # (``lexmodel``) when the weights have one (opt-in: the shipped weights do not); its files
-        # are checked by the manifest above.
+        # The offensive probability is the heads' combined with a lexical model's when the weights
+        # have one: alt-profanity-check's model (``wordsvm``, design K) or the n-gram model
+        # (``lexmodel``, opt-in); its files are checked by the manifest above.
         self.lexical, self.head_weight = None, 1.0
         lexical = self.config.get("offensive_lexical")
         if lexical is not None:
-            from coach.classify.lexmodel import LEX_VOCAB, LEX_WEIGHTS, LexicalModel
+            from coach.classify.lexmodel import lexical_files, load_lexical
 
+            kind = lexical.get("kind", "ngram")
             try:
+                files = ", ".join(str(folder / f) for f in lexical_files(kind))
                 self.head_weight = float(lexical["head_weight"])
-                self.lexical = LexicalModel.load(folder)
+                self.lexical = load_lexical(folder, kind)
                 self.lexical.probabilities(["warm up"])
             except FileNotFoundError:
-                raise ModelError(f"The classifier's lexical model ({folder / LEX_WEIGHTS}, {folder / LEX_VOCAB}) is missing; {FIX}.") from None
+                raise ModelError(f"The classifier's lexical model ({files}) is missing; {FIX}.") from None
             except Exception as exc:
-                raise ModelError(f"The classifier's lexical model in {folder} ({LEX_WEIGHTS}, {LEX_VOCAB}) cannot be read; {FIX}.") from exc
+                raise ModelError(f"The classifier's lexical model in {folder} ({kind}) cannot be read; {FIX}.") from exc
         self.encoder = encoder or SentenceEncoder()
         self._lock = threading.Lock()
 

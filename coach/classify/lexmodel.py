@@ -1,5 +1,8 @@
 """A lexical offensive-language model beside the encoder heads: character and word n-gram
-TF-IDF with a logistic regression (the kind of model alt-profanity-check is).
+TF-IDF with a logistic regression (the kind of model alt-profanity-check is); and what any
+lexical model shares: the combination with the heads (``combine``, ``choose_combination``) and
+loading by kind (``load_lexical``: these n-grams, or alt-profanity-check's own model in
+``wordsvm``, which the shipped weights use since design K).
 
 The encoder's sentence vector blurs spelling (a swear word written three ways, a slur
 split by the recognizer); n-grams keep it. The classifier's offensive probability is
@@ -182,19 +185,42 @@ THRESHOLD_GRID = np.round(np.arange(0.3, 0.7001, 0.025), 3)
 
 
 def choose_combination(p_head: np.ndarray, p_lexical: np.ndarray, truth: np.ndarray, threat: np.ndarray | None = None,
-                       tolerance: float = 0.002) -> tuple[float, float, float]:
-    """(head weight, threshold, macro-F1) with the best macro-F1 on the given (development) lines;
-    macro-F1 within ``tolerance`` of the best is a tie, won by the weight nearest 0.5, then the
-    threshold nearest 0.5 (the development F1 is flat near its top, and the middle is the
-    least tuned answer)."""
+                       tolerance: float = 0.002, weights: Sequence[float] = tuple(WEIGHT_GRID)) -> tuple[float, float, float]:
+    """(head weight, threshold, macro-F1) with the best macro-F1 on the given (development) lines,
+    the head weight one of ``weights``; macro-F1 within ``tolerance`` of the best is a tie, won by
+    the weight nearest 0.5, then the threshold nearest 0.5 (the development F1 is flat near its
+    top, and the middle is the least tuned answer)."""
     from coach.classify.metrics import macro_f1
 
     truth = np.asarray(truth).astype(int)
     rows = []
-    for w in WEIGHT_GRID:
+    for w in weights:
         p = combine(p_head, p_lexical, float(w), threat)
         for th in THRESHOLD_GRID:
             rows.append((float(w), float(th), macro_f1(list(truth), list((p >= th).astype(int)), (0, 1))))
     top = max(f for _, _, f in rows)
     near = [r for r in rows if r[2] >= top - tolerance - 1e-12]
     return min(near, key=lambda r: (abs(r[0] - 0.5), abs(r[1] - 0.5), r[0], r[1]))
+
+
+NGRAM = "ngram"
+KINDS = (NGRAM, "alt-profanity-check")
+
+
+def lexical_files(kind: str) -> list[str]:
+    """The weights-folder files of a lexical model of ``kind`` (one of ``KINDS``)."""
+    from coach.classify import wordsvm
+
+    return [LEX_WEIGHTS, LEX_VOCAB] if kind == NGRAM else [wordsvm.WEIGHTS, wordsvm.VOCAB]
+
+
+def load_lexical(folder: Path, kind: str = NGRAM):
+    """The lexical model of ``kind`` in ``folder``: this module's n-grams, or alt-profanity-check's
+    model (``wordsvm``); both answer ``probabilities(texts)``."""
+    if kind == NGRAM:
+        return LexicalModel.load(folder)
+    if kind == KINDS[1]:
+        from coach.classify.wordsvm import WordSvmModel
+
+        return WordSvmModel.load(folder)
+    raise ValueError(f"unknown lexical model kind {kind!r} (known: {', '.join(KINDS)})")

@@ -96,8 +96,8 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
 
     logs: list[str] = []
     out1, out2 = tmp_path / "w1", tmp_path / "w2"
-    config = train(out1, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model=True)
-    train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model=True)
+    config = train(out1, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model="ngram")
+    train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model="ngram")
     assert {p.name for p in out1.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md",
                                                 "lexical.safetensors", "lexical_vocab.json"}
     for name in ("heads.safetensors", "lexical.safetensors", "lexical_vocab.json"):
@@ -118,17 +118,34 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     from coach.classify.train import refit_lexical
 
     heads = (out1 / "heads.safetensors").read_bytes()
-    refit = refit_lexical(out1, seed=3, data_root=data, corpus=corpus, log=logs.append)
+    refit = refit_lexical(out1, seed=3, data_root=data, corpus=corpus, log=logs.append, kind="ngram")
     assert (out1 / "heads.safetensors").read_bytes() == heads
     assert (out1 / "lexical_vocab.json").read_bytes() == (out2 / "lexical_vocab.json").read_bytes()
     assert refit["offensive_lexical"]["head_weight"] == lexical["head_weight"]
     load_classifier(out1)  # the rewritten manifest matches
 
-    # without --lexical (the default): no lexical model, and an earlier run's files are removed
-    plain = train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    # --lexical none: no lexical model, and an earlier run's files are removed
+    plain = train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+                  lexical_model="none")
     assert "offensive_lexical" not in plain
     assert {p.name for p in out2.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md"}
     assert "offensive_lexical" not in load_classifier(out2).probabilities(["you useless idiot"], ["customer"])
+
+    # --lexical alt-profanity-check (design K): the same heads, the package's model beside them,
+    # weight fixed at 0.5, threshold chosen without the Davidson lines the package was fitted on
+    out3 = tmp_path / "w3"
+    k = train(out3, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+              lexical_model="alt-profanity-check")
+    assert (out3 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()
+    assert {p.name for p in out3.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md",
+                                                "profanity_check.safetensors", "profanity_check_vocab.json"}
+    section = k["offensive_lexical"]
+    assert section["kind"] == "alt-profanity-check" and section["head_weight"] == 0.5
+    assert section["chosen_on"] == "development lines not from Davidson"
+    d = section["dev_macro_f1"]
+    assert section["chosen_on_lines"] == d["other_lines"] == d["lines"] - d["davidson_lines"]
+    assert k["offensive_threshold"] == section["threshold"] and "offensive_macro_f1" in section["tweet_check"]
+    assert load_classifier(out3).probabilities(["you useless idiot"], ["customer"])["offensive_lexical"][0] > 0.9
 
 
 def test_corpus_split_is_stable_and_near_fifteen_percent():
