@@ -122,8 +122,10 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
     """The command a user runs: `coach transcribe --live --customer-device pulse`, stopped with Ctrl-C."""
     import json
     import os
+    import queue
     import signal
     import sys
+    import warnings
     from collections import deque
 
     wav, text = customer_line
@@ -145,6 +147,15 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
 
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
+    out: queue.Queue[str] = queue.Queue()
+
+    def read_stdout() -> None:
+        for text_line in coach.stdout:
+            out.put(text_line)
+        out.put("")  # coach ended
+
+    stdout_reader = threading.Thread(target=read_stdout, daemon=True)
+    stdout_reader.start()
 
     def abort_coach() -> None:  # a hung run fails the test instead of blocking CI, with faulthandler's stacks
         coach.send_signal(signal.SIGABRT)
@@ -154,21 +165,38 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         reader.join(10)
         return "".join(stderr)
 
-    watchdog = threading.Timer(300, abort_coach)
+    def record_streams() -> str:
+        return subprocess.run(["pactl", "list", "short", "source-outputs"], env=env, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+
+    watchdog = threading.Timer(420, abort_coach)
     watchdog.start()
     try:
         listening.wait(240)
         if coach.poll() is not None or not any(x.startswith("coach: listening") for x in stderr):
             err = ended() if coach.poll() is not None else "".join(stderr)
             pytest.fail(f"coach never said it was listening (exit status {coach.poll()}); its stderr:\n{err[-8000:]}")
-        subprocess.run(["paplay", "--device=softphone", str(wav)], env=env, check=True, timeout=60)
-        line = coach.stdout.readline()  # blocks until the utterance is final
+        # Played up to 3 times: on a loaded machine one playback was seen to go unheard right after
+        # start-up (stop 10's fresh-clone run, not reproduced since); a later one is still a real
+        # utterance from the live device, and a capture that hears nothing still fails.
+        line, unheard = "", []
+        for _ in range(3):
+            subprocess.run(["paplay", "--device=softphone", str(wav)], env=env, check=True, timeout=60)
+            try:
+                line = out.get(timeout=45)  # the utterance, once final
+                break
+            except queue.Empty:
+                unheard.append(record_streams())
         if not line:
-            err = ended()
-            pytest.fail(f"coach printed no utterance (exit status {coach.returncode}); its stderr:\n{err[-8000:]}")
+            err = ended() if coach.poll() is not None else "".join(stderr)
+            pytest.fail(f"coach printed no utterance after {len(unheard) or 1} playback(s) (exit status {coach.poll()}); "
+                        f"record streams: {unheard}; its stderr:\n{err[-8000:]}")
+        if unheard:
+            warnings.warn(f"{len(unheard)} playback(s) into the softphone sink went unheard before one was transcribed; "
+                          f"record streams then: {unheard}; coach's stderr: {''.join(stderr)[-2000:]}")
         first = json.loads(line)
         coach.send_signal(signal.SIGINT)
-        coach.stdout.read()
+        stdout_reader.join(60)
         err = ended()
     finally:
         watchdog.cancel()
