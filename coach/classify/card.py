@@ -130,6 +130,19 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             f"  its {d['corpus_lines']} corpus lines {d['corpus_head_alone']} -> {d['corpus_combined']}"
             + (f". Fitted {config['lexical_fitted_at']} by `coach train --lexical-only` on the heads of {config['trained_at']}." if config.get("lexical_fitted_at") else "."),
         ]
+    cue_lex = config.get("cue_lexical")
+    if cue_lex:
+        f = cue_lex["features"]
+        lines += [
+            f"- An n-gram model beside the heads for `{cue_lex['cue']}` (design M of `docs/classifier-protocol.md`; files"
+            " `handoff_lexical.safetensors`, `handoff_lexical_vocab.json`; `coach/classify/lexmodel.py`): character"
+            f" {f['char_ngrams'][0]}-{f['char_ngrams'][1]}-grams within words and word {f['word_ngrams'][0]}-{f['word_ngrams'][1]}-grams,"
+            f" TF-IDF, logistic regression (C {f['C']}), fitted on the fitting split's {cue_lex['fit_lines']} lines with that label",
+            f"  ({cue_lex['positives']} positive; the heads' loss weights, positives counted 4 times), run with numpy at call time. The cue's",
+            f"  probability is `{cue_lex['head_weight']} * heads + {round(1 - cue_lex['head_weight'], 3)} * n-grams` (fixed, not chosen); every score",
+            "  its threshold was chosen on was made the same way (out-of-fold lines and the hand-off check's lines from n-gram",
+            "  models fitted without them).",
+        ]
     lines += [
         "- Guard: an empty text after normalisation is neutral, anger 0, no abuse, no cues.",
         "- Cues are masked by speaker: customer cues only on customer text, agent cues only on agent text.",

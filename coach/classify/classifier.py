@@ -66,6 +66,22 @@ class Classifier:
                 raise ModelError(f"The classifier's lexical model ({files}) is missing; {FIX}.") from None
             except Exception as exc:
                 raise ModelError(f"The classifier's lexical model in {folder} ({kind}) cannot be read; {FIX}.") from exc
+        # An n-gram model beside the heads for one cue (design M), when the weights have one.
+        self.cue_lexical, self.cue_weight, self.cue_column = None, 1.0, None
+        cue_lexical = self.config.get("cue_lexical")
+        if cue_lexical is not None:
+            from coach.classify.lexmodel import CUE_PREFIX, LexicalModel
+
+            files = ", ".join(str(folder / f) for f in cue_lexical.get("files", []))
+            try:
+                self.cue_column = CUES.index(cue_lexical["cue"])
+                self.cue_weight = float(cue_lexical["head_weight"])
+                self.cue_lexical = LexicalModel.load(folder, CUE_PREFIX)
+                self.cue_lexical.probabilities(["warm up"])
+            except FileNotFoundError:
+                raise ModelError(f"The classifier's {cue_lexical.get('cue')} n-gram model ({files}) is missing; {FIX}.") from None
+            except Exception as exc:
+                raise ModelError(f"The classifier's cue n-gram model in {folder} ({files}) cannot be read; {FIX}.") from exc
         self.encoder = encoder or SentenceEncoder()
         self._lock = threading.Lock()
 
@@ -107,6 +123,13 @@ class Classifier:
             probs["offensive_lexical"] = self.lexical.probabilities(normalized)
             probs["offensive"] = combine(probs["offensive_head"], probs["offensive_lexical"], self.head_weight,
                                          threat_rows(probs["abuse_type"]))
+        if self.cue_lexical is not None:
+            j = self.cue_column
+            probs["cues_head"] = probs["cues"]
+            probs["cue_lexical"] = self.cue_lexical.probabilities(normalized)
+            cues = np.array(probs["cues"], dtype=np.float32, copy=True)
+            cues[:, j] = self.cue_weight * cues[:, j] + (1.0 - self.cue_weight) * probs["cue_lexical"]
+            probs["cues"] = cues
         return probs
 
     # ------------------------------------------------------------------ decisions

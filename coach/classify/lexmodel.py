@@ -95,11 +95,11 @@ class LexicalModel:
         self.intercept = float(np.asarray(arrays["intercept"]).reshape(-1)[0])
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalModel":
+    def load(cls, folder: Path, prefix: str = "") -> "LexicalModel":
         from safetensors.numpy import load_file
 
-        vocab = json.loads((Path(folder) / LEX_VOCAB).read_text(encoding="utf-8"))
-        return cls(vocab, load_file(str(Path(folder) / LEX_WEIGHTS)))
+        vocab = json.loads((Path(folder) / (prefix + LEX_VOCAB)).read_text(encoding="utf-8"))
+        return cls(vocab, load_file(str(Path(folder) / (prefix + LEX_WEIGHTS))))
 
     def _block(self, grams: list[str], index: dict, idf: np.ndarray, coef: np.ndarray) -> float:
         counts: dict[int, int] = {}
@@ -143,8 +143,18 @@ def fit(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float]):
     return chars, words, lr
 
 
-def export(chars, words, lr, folder: Path) -> list[str]:
-    """Write the fitted scikit-learn model as ``LEX_WEIGHTS`` + ``LEX_VOCAB``; returns the file names."""
+def predict_fitted(chars, words, lr, texts: Sequence[str]) -> np.ndarray:
+    """Probabilities of a model from ``fit`` straight from scikit-learn (for models that are scored
+    in training and never written, such as those fitted without one fold)."""
+    from scipy.sparse import hstack
+
+    x = hstack([chars.transform(list(texts)), words.transform(list(texts))]).tocsr()
+    return lr.predict_proba(x)[:, 1].astype(np.float32)
+
+
+def export(chars, words, lr, folder: Path, prefix: str = "") -> list[str]:
+    """Write the fitted scikit-learn model as ``LEX_WEIGHTS`` + ``LEX_VOCAB`` (names after ``prefix``);
+    returns the file names."""
     from safetensors.numpy import save_file
 
     coef = lr.coef_.reshape(-1)
@@ -157,9 +167,9 @@ def export(chars, words, lr, folder: Path) -> list[str]:
         arrays[f"{name}_coef"] = part.astype(np.float32)
     arrays["intercept"] = np.asarray(lr.intercept_, dtype=np.float32).reshape(1)
     folder = Path(folder)
-    save_file(arrays, str(folder / LEX_WEIGHTS))
-    (folder / LEX_VOCAB).write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    return [LEX_WEIGHTS, LEX_VOCAB]
+    save_file(arrays, str(folder / (prefix + LEX_WEIGHTS)))
+    (folder / (prefix + LEX_VOCAB)).write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    return [prefix + LEX_WEIGHTS, prefix + LEX_VOCAB]
 
 
 def threat_rows(abuse_type: np.ndarray) -> np.ndarray:
@@ -224,3 +234,8 @@ def load_lexical(folder: Path, kind: str = NGRAM):
 
         return WordSvmModel.load(folder)
     raise ValueError(f"unknown lexical model kind {kind!r} (known: {', '.join(KINDS)})")
+
+
+# The n-gram model beside the heads for one cue (design M: ``supervisor_request``): its files
+# carry this prefix (``handoff_lexical.safetensors``, ``handoff_lexical_vocab.json``).
+CUE_PREFIX = "handoff_"

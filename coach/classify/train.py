@@ -503,6 +503,67 @@ def offensive_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev:
     return section
 
 
+CUE_LEXICAL = "supervisor_request"
+
+
+def with_cue_lexical(p: dict[str, np.ndarray], lexical: np.ndarray, head_weight: float) -> dict[str, np.ndarray]:
+    """The head predictions with ``CUE_LEXICAL``'s column of ``cues`` replaced by
+    ``head_weight * heads + (1 - head_weight) * lexical`` (the heads' own kept as ``cues_head``)."""
+    j = CUES.index(CUE_LEXICAL)
+    out = dict(p)
+    out["cues_head"] = p["cues"]
+    cues = np.array(p["cues"], dtype=np.float32, copy=True)
+    cues[:, j] = head_weight * cues[:, j] + (1.0 - head_weight) * np.asarray(lexical, dtype=np.float32)
+    out["cues"] = cues
+    return out
+
+
+def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold, new_domain,
+                out_dir: Path, folds: int = THRESHOLD_FOLDS, log=print):
+    """Design M of docs/classifier-protocol.md: an n-gram model (``lexmodel``) for ``CUE_LEXICAL``
+    beside the heads, fitted on the fitting set's lines with that label (no noisy copies; the
+    heads' loss weights per source, positives counted 4 times), written to ``out_dir`` with
+    ``lexmodel.CUE_PREFIX``, averaged with the heads at ``FIXED_HEAD_WEIGHT``.
+
+    Every score the threshold rule reads is made the same way: ``p_dev`` from the model fitted on
+    the whole fitting set, ``out_of_fold`` from models fitted without each fold (the lines the heads'
+    folds leave out), ``new_domain`` from a model fitted without ``NEW_DOMAIN_SOURCE``. Returns
+    (config section, p_dev, out_of_fold, new_domain) with the combination in place."""
+    from coach.classify import lexmodel
+
+    started = time.monotonic()
+    lines = [e for e in fit_set if CUE_LEXICAL in e.cues and not e.augmented]
+    w = FIXED_HEAD_WEIGHT
+
+    def fit_on(rows):
+        return lexmodel.fit([e.text for e in rows], [int(e.cues[CUE_LEXICAL]) for e in rows],
+                            [SOURCE_WEIGHT.get(e.source, 1.0) * (4.0 if e.cues[CUE_LEXICAL] else 1.0) for e in rows])
+
+    files = lexmodel.export(*fit_on(lines), out_dir, prefix=lexmodel.CUE_PREFIX)
+    model = lexmodel.LexicalModel.load(out_dir, lexmodel.CUE_PREFIX)
+    p_dev = with_cue_lexical(p_dev, model.probabilities([e.text for e in dev]), w)
+    if out_of_fold is not None and len(out_of_fold[0]):
+        held, p_held = out_of_fold
+        origin = {e.text for e in fit_set if e.source in OUT_OF_FOLD_SOURCES and not e.augmented}
+        lex = np.zeros(len(held), dtype=np.float32)
+        for k in range(folds):
+            idx = [i for i, e in enumerate(held) if threshold_fold(e.text, folds) == k]
+            if idx:  # the lines the heads' fold k left out, as out_of_fold_predictions leaves them out
+                keep = [e for e in lines if not (e.text in origin and threshold_fold(e.text, folds) == k)]
+                lex[idx] = lexmodel.predict_fitted(*fit_on(keep), [held[i].text for i in idx])
+        out_of_fold = (held, with_cue_lexical(p_held, lex, w))
+    if new_domain is not None and len(new_domain[0]):
+        rows, p_rows = new_domain
+        lex = lexmodel.predict_fitted(*fit_on([e for e in lines if e.source != NEW_DOMAIN_SOURCE]), [e.text for e in rows])
+        new_domain = (rows, with_cue_lexical(p_rows, lex, w))
+    section = {"cue": CUE_LEXICAL, "files": files, "head_weight": w, "fit_lines": len(lines),
+               "positives": int(sum(e.cues[CUE_LEXICAL] for e in lines)),
+               "features": {"char_ngrams": list(lexmodel.CHAR_NGRAMS), "word_ngrams": list(lexmodel.WORD_NGRAMS), "C": lexmodel.C}}
+    log(f"  {CUE_LEXICAL} n-gram model: {len(lines)} lines ({section['positives']} positive), head weight {w}, "
+        f"{time.monotonic() - started:.0f} s (with the fold and new-domain fits)")
+    return section, p_dev, out_of_fold, new_domain
+
+
 def with_lexical(p: dict[str, np.ndarray], texts: Sequence[str], model, head_weight: float) -> dict[str, np.ndarray]:
     """The head predictions with ``offensive`` replaced by the combination (the head's kept as ``offensive_head``)."""
     from coach.classify.lexmodel import combine, threat_rows
@@ -619,12 +680,11 @@ def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path
 
 def _remove_stale_lexical(out_dir: Path, keep: Sequence[str]) -> None:
     """Delete an earlier run's lexical model files that are not part of these weights."""
-    from coach.classify.lexmodel import KINDS, lexical_files
+    from coach.classify.lexmodel import CUE_PREFIX, KINDS, LEX_VOCAB, LEX_WEIGHTS, lexical_files
 
-    for kind in KINDS:
-        for name in lexical_files(kind):
-            if name not in keep:
-                (out_dir / name).unlink(missing_ok=True)
+    for name in [*(f for kind in KINDS for f in lexical_files(kind)), CUE_PREFIX + LEX_WEIGHTS, CUE_PREFIX + LEX_VOCAB]:
+        if name not in keep:
+            (out_dir / name).unlink(missing_ok=True)
 
 
 def refit_lexical(out_dir: Path = DEFAULT_DIR, seed: int = 0, data_root: Path | None = None, corpus: Path | None = None, log=print,
@@ -655,14 +715,15 @@ def refit_lexical(out_dir: Path = DEFAULT_DIR, seed: int = 0, data_root: Path | 
     p_dev, p_test, p_noisy = heads_only(dev), heads_only(corpus_test), heads_only(noisy_test)
     log(f"head predictions for {len(dev)} dev and {len(corpus_test)} corpus test lines in {time.monotonic() - started:.0f} s")
     lexical = offensive_lexical(fit_set, dev, p_dev, out_dir, log=log, kind=kind)
-    _remove_stale_lexical(out_dir, lexical["files"])
+    cue_files = (config.get("cue_lexical") or {}).get("files", [])  # a supervisor_request n-gram model stays as it is
+    _remove_stale_lexical(out_dir, lexical["files"] + cue_files)
     cue_th = {c: float(config["cue_thresholds"].get(c, 0.5)) for c in CUES}
     config["offensive_threshold"] = lexical["threshold"]
     config["offensive_lexical"] = lexical
     config["metrics"] = _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir, lexical, lexical["threshold"], cue_th)
     config["lexical_fitted_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     (out_dir / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    manifest = write_manifest(out_dir, [WEIGHTS, CONFIG, *lexical["files"]])
+    manifest = write_manifest(out_dir, [WEIGHTS, CONFIG, *lexical["files"], *cue_files])
     from coach.classify.card import write_card
 
     write_card(out_dir, config, manifest)
@@ -680,6 +741,7 @@ def train(
     cache_dir: Path | None = None,
     threshold_folds: int = THRESHOLD_FOLDS,
     lexical_model: str = "alt-profanity-check",
+    cue_lexical_model: bool = True,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -714,6 +776,12 @@ def train(
                    if threshold_folds > 1 else None)
     tweets = tweet_pool(dev, p_dev, out_of_fold, annotations)
     new_domain = new_domain_predictions(fit_set, x_fit, seed, epochs, log=log) if threshold_folds > 1 else None
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cue_lex = None
+    if cue_lexical_model:
+        cue_lex, p_dev, out_of_fold, new_domain = cue_lexical(fit_set, dev, p_dev, out_of_fold, new_domain, out_dir,
+                                                              threshold_folds, log=log)
     offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold, offensive_rule, tweets, new_domain)
     # both rules' thresholds and what the tweet check says of each: the protocol compares them
     by_rule = {}
@@ -726,19 +794,23 @@ def train(
         log(f"  {cue} threshold {cue_th[cue]}: {c['rule']}; {c['positives']} positives in {c['lines']} lines "
             f"({c['corpus_positives']} in {c['corpus_lines']} corpus lines), P {c['precision']} R {c['recall']}, corpus P {c['corpus_precision']} R {c['corpus_recall']}"
             + (f", {c['new_domain']} (new domain) P {c['new_domain_precision']} R {c['new_domain_recall']}" if "new_domain" in c else ""))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     lexical = None
     if lexical_model != "none":
         lexical = offensive_lexical(fit_set, dev, p_dev, out_dir, log=log, kind=lexical_model)
         offensive_th = lexical["threshold"]
-    _remove_stale_lexical(out_dir, lexical["files"] if lexical else [])
+    _remove_stale_lexical(out_dir, (lexical["files"] if lexical else []) + (cue_lex["files"] if cue_lex else []))
     if lexical:
         lexical["tweet_check"] = tweet_check(with_lexical_pool(tweets, out_dir, lexical), offensive_th)
         log(f"  tweet check with the lexical model at {offensive_th}: {lexical['tweet_check']}")
-    metrics = _metrics(dev, p_dev, corpus_test, predict(heads, x_test, [e.text for e in corpus_test]),
-                       noisy_test, predict(heads, x_noisy, [e.text for e in noisy_test]), out_dir,
-                       lexical, offensive_th, cue_th)
+    p_test = predict(heads, x_test, [e.text for e in corpus_test])
+    p_noisy = predict(heads, x_noisy, [e.text for e in noisy_test])
+    if cue_lex:
+        from coach.classify.lexmodel import CUE_PREFIX, LexicalModel
+
+        model = LexicalModel.load(out_dir, CUE_PREFIX)
+        p_test = with_cue_lexical(p_test, model.probabilities([e.text for e in corpus_test]), cue_lex["head_weight"])
+        p_noisy = with_cue_lexical(p_noisy, model.probabilities([e.text for e in noisy_test]), cue_lex["head_weight"])
+    metrics = _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir, lexical, offensive_th, cue_th)
 
     state = {k: v.detach().clone().contiguous() for k, v in heads.state_dict().items()}
     save_file(state, str(out_dir / WEIGHTS))
@@ -755,6 +827,7 @@ def train(
         "tweet_labels": tweet_labels,
         "tweet_check": by_rule,
         **({"offensive_lexical": lexical} if lexical else {}),
+        **({"cue_lexical": cue_lex} if cue_lex else {}),
         "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
         "offensive_f1_tolerance": OFFENSIVE_F1_TOLERANCE,
         "word_l2": WORD_L2,
@@ -771,7 +844,7 @@ def train(
         "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
     }
     (out_dir / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    manifest = write_manifest(out_dir, [WEIGHTS, CONFIG, *(lexical["files"] if lexical else [])])
+    manifest = write_manifest(out_dir, [WEIGHTS, CONFIG, *(lexical["files"] if lexical else []), *(cue_lex["files"] if cue_lex else [])])
     from coach.classify.card import write_card
 
     write_card(out_dir, config, manifest)
@@ -814,6 +887,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the lexical offensive model averaged with the heads: 'alt-profanity-check' (the default: that "
                              "package's model, converted; design K of docs/classifier-protocol.md), 'ngram' (fitted here; the bare "
                              "flag; it scored higher on the development split but lower on held-out OLID, 2026-11-30) or 'none'")
+    parser.add_argument("--handoff-lexical", action=argparse.BooleanOptionalAction, default=True,
+                        help="fit an n-gram model for supervisor_request and average it with the heads (design M of "
+                             "docs/classifier-protocol.md; the default, --no-handoff-lexical leaves it out)")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
@@ -826,7 +902,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(config["metrics"]["corpus_test"], indent=2))
         return 0
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
-                   threshold_folds=args.threshold_folds, lexical_model=args.lexical,
+                   threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0

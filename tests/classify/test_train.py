@@ -8,9 +8,11 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coach.classify.datasets import corpus_split, training_examples
+from coach.classify.labels import CUES
 from coach.classify.text import asr_noise, normalize
 
 pytestmark = pytest.mark.slow
@@ -99,7 +101,8 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     config = train(out1, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model="ngram")
     train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", lexical_model="ngram")
     assert {p.name for p in out1.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md",
-                                                "lexical.safetensors", "lexical_vocab.json"}
+                                                "lexical.safetensors", "lexical_vocab.json",
+                                                "handoff_lexical.safetensors", "handoff_lexical_vocab.json"}
     for name in ("heads.safetensors", "lexical.safetensors", "lexical_vocab.json"):
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
     lexical = config["offensive_lexical"]
@@ -123,10 +126,11 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     assert (out1 / "lexical_vocab.json").read_bytes() == (out2 / "lexical_vocab.json").read_bytes()
     assert refit["offensive_lexical"]["head_weight"] == lexical["head_weight"]
     load_classifier(out1)  # the rewritten manifest matches
+    assert {"handoff_lexical.safetensors", "handoff_lexical_vocab.json"} <= set(json.loads((out1 / "manifest.json").read_text())["files"])
 
     # --lexical none: no lexical model, and an earlier run's files are removed
     plain = train(out2, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
-                  lexical_model="none")
+                  lexical_model="none", cue_lexical_model=False)
     assert "offensive_lexical" not in plain
     assert {p.name for p in out2.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md"}
     assert "offensive_lexical" not in load_classifier(out2).probabilities(["you useless idiot"], ["customer"])
@@ -135,7 +139,7 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     # weight fixed at 0.5, threshold chosen without the Davidson lines the package was fitted on
     out3 = tmp_path / "w3"
     k = train(out3, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
-              lexical_model="alt-profanity-check")
+              lexical_model="alt-profanity-check", cue_lexical_model=False)
     assert (out3 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()
     assert {p.name for p in out3.iterdir()} == {"heads.safetensors", "config.json", "manifest.json", "MODEL_CARD.md",
                                                 "profanity_check.safetensors", "profanity_check_vocab.json"}
@@ -146,6 +150,24 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     assert section["chosen_on_lines"] == d["other_lines"] == d["lines"] - d["davidson_lines"]
     assert k["offensive_threshold"] == section["threshold"] and "offensive_macro_f1" in section["tweet_check"]
     assert load_classifier(out3).probabilities(["you useless idiot"], ["customer"])["offensive_lexical"][0] > 0.9
+
+    # the default (design M): an n-gram model for supervisor_request beside the same heads,
+    # averaged at a fixed 0.5, in the manifest, and read by the classifier
+    out4 = tmp_path / "w4"
+    m = train(out4, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    assert (out4 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()
+    cue = m["cue_lexical"]
+    assert cue["cue"] == "supervisor_request" and cue["head_weight"] == 0.5 and cue["positives"] > 0
+    assert set(cue["files"]) == {"handoff_lexical.safetensors", "handoff_lexical_vocab.json"} <= {p.name for p in out4.iterdir()}
+    assert set(cue["files"]) <= set(json.loads((out4 / "manifest.json").read_text())["files"])
+    assert any("supervisor_request n-gram model" in line for line in logs)
+    p = load_classifier(out4).probabilities(["let me talk to a real person"], ["customer"])
+    j = CUES.index("supervisor_request")
+    np.testing.assert_allclose(p["cues"][0, j], 0.5 * p["cues_head"][0, j] + 0.5 * p["cue_lexical"][0], atol=1e-6)
+    # a run without it removes the earlier run's files
+    train(out4, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+          cue_lexical_model=False)
+    assert not (out4 / "handoff_lexical.safetensors").exists() and "cue_lexical" not in json.loads((out4 / "config.json").read_text())
 
 
 def test_corpus_split_is_stable_and_near_fifteen_percent():

@@ -123,3 +123,28 @@ def test_a_corrupted_package_model_file_is_a_checksum_error(weights):
     path.write_text(path.read_text().replace('"words"', '"wrods"'))
     with pytest.raises(ModelError, match=r"profanity_check_vocab\.json is corrupted .*sha256.*coach train"):
         verify(weights)
+
+
+# The supervisor_request n-gram model beside the heads (design M) is checked like the offensive one.
+@pytest.mark.slow
+def test_a_missing_or_broken_handoff_model_file_is_one_clear_error(tmp_path):
+    from coach.classify.classifier import Classifier
+
+    config = json.loads((DEFAULT_DIR / "config.json").read_text())
+    if "cue_lexical" not in config:
+        pytest.skip("the shipped weights have no cue n-gram model")
+    files = config["cue_lexical"]["files"]
+    manifest = json.loads((DEFAULT_DIR / "manifest.json").read_text())
+    for broken in ("missing", "unreadable"):
+        folder = tmp_path / broken
+        shutil.copytree(DEFAULT_DIR, folder)
+        if broken == "missing":
+            (folder / files[0]).unlink()
+            write_manifest(folder, [n for n in manifest["files"] if n != files[0]])
+            match = r"supervisor_request n-gram model .*handoff_lexical\.safetensors.* is missing; restore it"
+        else:
+            (folder / files[1]).write_text('{"char": []}')
+            write_manifest(folder, list(manifest["files"]))
+            match = r"cue n-gram model .* cannot be read; restore it"
+        with pytest.raises(ModelError, match=match):
+            Classifier(folder)
