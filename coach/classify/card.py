@@ -212,7 +212,10 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
            " once, the fourth scoring after a design change, and nothing was re-tuned after it." if config.get("tweet_check") else "")
         + (" Later that day alt-profanity-check's model was added beside these heads by design K of the same file, fixed"
            " before it was run and judged on the trainable checks only; its weights were committed, then the held-out sets"
-           " were scored once more, the fifth scoring after a design change." if package else ""),
+           " were scored once more, the fifth scoring after a design change." if package else "")
+        + (" Then the supervisor_request n-gram model was added by design M of the same file, fixed before it was run"
+           " and judged on the trainable checks only (the hand-off check above all); its weights were committed, then the"
+           " held-out sets were scored once more, the sixth scoring after a design change." if config.get("cue_lexical") else ""),
         "",
         "Examples fitted (by source):",
         "",
