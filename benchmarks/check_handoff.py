@@ -11,6 +11,11 @@ range of thresholds, and the banking lines that score highest without being a re
 ``--without-person-features`` zeroes the three person / way-to-reach-one / "put me through"
 features in every row, for the comparison the protocol made. No held-out set is read.
 Takes about 3 minutes on 2 cores (the sentence vectors come from the training cache).
+
+It scores the heads alone. Since design M the shipped ``supervisor_request`` probability also
+averages an n-gram model; ``coach train`` makes the hand-off check of that combination itself
+(the n-gram model fitted without NLU++ banking) and writes it to ``config.json``
+(``recall_first.choice.supervisor_request.new_domain_*``) and the model card.
 """
 
 from __future__ import annotations
