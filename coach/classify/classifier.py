@@ -1,8 +1,11 @@
 """One utterance in, a ``Classification`` out: sentiment, anger, abuse, cues.
 
 The frozen sentence encoder gives a vector; the small trained heads (``heads.py``)
-read it with a few lexical features. Decision thresholds come from the weights'
-``config.json`` (tuned on a development split of the *training* data).
+read it with a few lexical features. Two word models sit beside the heads when the weights
+have them (the shipped ones do): alt-profanity-check's, averaged into the offensive
+probability (``wordsvm``, design K), and an n-gram model averaged into ``supervisor_request``
+(``lexmodel``, design M). Decision thresholds come from the weights' ``config.json`` (tuned
+on a development split of the *training* data).
 """
 
 from __future__ import annotations
@@ -124,12 +127,11 @@ class Classifier:
             probs["offensive"] = combine(probs["offensive_head"], probs["offensive_lexical"], self.head_weight,
                                          threat_rows(probs["abuse_type"]))
         if self.cue_lexical is not None:
-            j = self.cue_column
+            from coach.classify.lexmodel import combine_cue
+
             probs["cues_head"] = probs["cues"]
             probs["cue_lexical"] = self.cue_lexical.probabilities(normalized)
-            cues = np.array(probs["cues"], dtype=np.float32, copy=True)
-            cues[:, j] = self.cue_weight * cues[:, j] + (1.0 - self.cue_weight) * probs["cue_lexical"]
-            probs["cues"] = cues
+            probs["cues"] = combine_cue(probs["cues"], self.cue_column, probs["cue_lexical"], self.cue_weight)
         return probs
 
     # ------------------------------------------------------------------ decisions

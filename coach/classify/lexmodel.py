@@ -239,3 +239,11 @@ def load_lexical(folder: Path, kind: str = NGRAM):
 # The n-gram model beside the heads for one cue (design M: ``supervisor_request``): its files
 # carry this prefix (``handoff_lexical.safetensors``, ``handoff_lexical_vocab.json``).
 CUE_PREFIX = "handoff_"
+
+
+def combine_cue(cues: np.ndarray, column: int, p_lexical: np.ndarray, head_weight: float) -> np.ndarray:
+    """The cue probabilities with ``column`` replaced by ``head_weight * heads + (1 - head_weight) * lexical``
+    (a new array; the others as they are)."""
+    out = np.array(cues, dtype=np.float32, copy=True)
+    out[:, column] = head_weight * out[:, column] + (1.0 - head_weight) * np.asarray(p_lexical, dtype=np.float32)
+    return out

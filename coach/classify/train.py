@@ -78,7 +78,8 @@ THRESHOLD_FOLDS = 4
 # complaint about "someone" and "nothing happens" abuse, which in a call ends the call.
 OFFENSIVE_CORPUS_PRECISION = 0.9
 # Head weight of the heads + alt-profanity-check combination (design K): fixed, not chosen, because
-# the development split is mostly Davidson, which alt-profanity-check was fitted on.
+# the development split is mostly Davidson, which alt-profanity-check was fitted on; and, for the
+# same reason of not tuning what the checks cannot judge, of the supervisor_request one (design M).
 FIXED_HEAD_WEIGHT = 0.5
 # The offensive head's F1 on the development split is flat near its best (3,717 lines, 2,178 offensive:
 # 0.970-0.972 for every threshold from 0.4 to 0.6 in the 2026-11-23 retrain), so "the best F1"
@@ -509,13 +510,9 @@ CUE_LEXICAL = "supervisor_request"
 def with_cue_lexical(p: dict[str, np.ndarray], lexical: np.ndarray, head_weight: float) -> dict[str, np.ndarray]:
     """The head predictions with ``CUE_LEXICAL``'s column of ``cues`` replaced by
     ``head_weight * heads + (1 - head_weight) * lexical`` (the heads' own kept as ``cues_head``)."""
-    j = CUES.index(CUE_LEXICAL)
-    out = dict(p)
-    out["cues_head"] = p["cues"]
-    cues = np.array(p["cues"], dtype=np.float32, copy=True)
-    cues[:, j] = head_weight * cues[:, j] + (1.0 - head_weight) * np.asarray(lexical, dtype=np.float32)
-    out["cues"] = cues
-    return out
+    from coach.classify.lexmodel import combine_cue
+
+    return {**p, "cues_head": p["cues"], "cues": combine_cue(p["cues"], CUES.index(CUE_LEXICAL), lexical, head_weight)}
 
 
 def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold, new_domain,
