@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -323,6 +323,27 @@ def corpus_example(row: dict) -> Example:
 
 def corpus_examples(split: str, folder: Path | None = None) -> list[Example]:
     return [corpus_example(r) for r in read_corpus(folder) if corpus_split(r["text"]) == split]
+
+
+SERVICE_REQUESTS = "handwritten_service_requests.jsonl"  # in corpus/unused/: not a corpus file
+
+
+def service_request_examples(split: str, folder: Path | None = None) -> list[Example]:
+    """The lines of ``corpus/unused/handwritten_service_requests.jsonl`` in ``split`` (the corpus
+    hash), source ``service-requests``: requests for a person and look-alikes, read only by the
+    ``supervisor_request`` n-gram model and its threshold (design N), never by the heads."""
+    path = Path(folder or corpus_dir()) / "unused" / SERVICE_REQUESTS
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("text"), str) and row["text"].strip():
+            rows.append(row)
+    return [replace(corpus_example(r), source="service-requests") for r in rows if corpus_split(r["text"]) == split]
 
 
 def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | None = None, tweet_labels: str = "annotated") -> list[Example]:

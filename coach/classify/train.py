@@ -367,7 +367,7 @@ def offensive_threshold(examples: Sequence[Example], p: dict[str, np.ndarray], r
 
 
 def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out_of_fold=None,
-                      offensive_rule: str = "dev", tweets=None, new_domain=None) -> tuple[float, dict[str, float], dict]:
+                      offensive_rule: str = "dev", tweets=None, new_domain=None, extra=None) -> tuple[float, dict[str, float], dict]:
     """The offensive threshold (``offensive_threshold`` by ``offensive_rule``) and per-cue thresholds
     with the best F1 on the development split; the ``RECALL_FIRST`` cues by their rule on the development split pooled with ``out_of_fold``
     (examples, predictions): the out-of-fold scores of the fitting set's corpus lines, and with
@@ -382,6 +382,10 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
     if new_domain is not None and len(new_domain[0]):
         pooled_examples += list(new_domain[0])
         pooled_p = np.concatenate([pooled_p, new_domain[1]["cues"]])
+    first_extra = len(pooled_examples)  # design N: lines the heads never train on, a precision group of their own
+    if extra is not None and len(extra[0]):
+        pooled_examples += list(extra[0])
+        pooled_p = np.concatenate([pooled_p, extra[1]["cues"]])
     cue_th, choice = {}, {}
     for j, cue in enumerate(CUES):
         lines = pooled_examples if cue in RECALL_FIRST else examples
@@ -395,8 +399,9 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
         if cue in RECALL_FIRST:
             scores = pooled_p[ids, j]
             corpus = np.array([lines[i].source == "corpus" and i < first_new for i in ids])
-            new = ids >= first_new
-            groups = [corpus, new] if new.any() else [corpus]
+            new = (ids >= first_new) & (ids < first_extra)
+            more = ids >= first_extra
+            groups = [corpus] + ([new] if new.any() else []) + ([more] if more.any() else [])
             cue_th[cue], how = recall_first_threshold(scores, truth, RECALL_FIRST[cue], groups=groups)
             pred = (scores >= cue_th[cue]).astype(int)
             pr, rc, _ = precision_recall_f1(truth, pred)
@@ -415,6 +420,9 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
                 "corpus_recall": round(crc, 3),
                 **({"new_domain": NEW_DOMAIN_SOURCE, "new_domain_lines": int(new.sum()), "new_domain_positives": int(truth[new].sum()),
                     "new_domain_precision": round(npr, 3), "new_domain_recall": round(nrc, 3)} if new.any() else {}),
+                **({"extra": pooled_examples[first_extra].source, "extra_lines": int(more.sum()), "extra_positives": int(truth[more].sum()),
+                    "extra_precision": round(precision_recall_f1(truth[more], pred[more])[0], 3),
+                    "extra_recall": round(precision_recall_f1(truth[more], pred[more])[1], 3)} if more.any() else {}),
             }
         else:
             cue_th[cue] = best_threshold(p["cues"][ids, j], truth, 0.3, 0.7)
@@ -516,7 +524,7 @@ def with_cue_lexical(p: dict[str, np.ndarray], lexical: np.ndarray, head_weight:
 
 
 def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold, new_domain,
-                out_dir: Path, folds: int = THRESHOLD_FOLDS, log=print):
+                out_dir: Path, folds: int = THRESHOLD_FOLDS, log=print, extra=None):
     """Design M of docs/classifier-protocol.md: an n-gram model (``lexmodel``) for ``CUE_LEXICAL``
     beside the heads, fitted on the fitting set's lines with that label (no noisy copies; the
     heads' loss weights per source, positives counted 4 times), written to ``out_dir`` with
@@ -525,16 +533,24 @@ def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[
     Every score the threshold rule reads is made the same way: ``p_dev`` from the model fitted on
     the whole fitting set, ``out_of_fold`` from models fitted without each fold (the lines the heads'
     folds leave out), ``new_domain`` from a model fitted without ``NEW_DOMAIN_SOURCE``. Returns
-    (config section, p_dev, out_of_fold, new_domain) with the combination in place."""
+    (config section, p_dev, out_of_fold, new_domain, extra) with the combination in place.
+
+    ``extra`` (design N): (lines, the heads' predictions of them) of lines the heads never train on
+    (``datasets.service_request_examples``); they join the n-gram model's fitting lines, and come
+    back scored by the heads averaged with n-gram models fitted without their fold, for the
+    threshold rule's precision group of their own."""
     from coach.classify import lexmodel
 
     started = time.monotonic()
-    lines = [e for e in fit_set if CUE_LEXICAL in e.cues and not e.augmented]
+    extra_lines = list(extra[0]) if extra is not None else []
+    lines = [e for e in fit_set if CUE_LEXICAL in e.cues and not e.augmented] + extra_lines
     w = FIXED_HEAD_WEIGHT
 
     def fit_on(rows):
         return lexmodel.fit([e.text for e in rows], [int(e.cues[CUE_LEXICAL]) for e in rows],
                             [SOURCE_WEIGHT.get(e.source, 1.0) * (4.0 if e.cues[CUE_LEXICAL] else 1.0) for e in rows])
+
+    extra_texts = {e.text for e in extra_lines}
 
     files = lexmodel.export(*fit_on(lines), out_dir, prefix=lexmodel.CUE_PREFIX)
     model = lexmodel.LexicalModel.load(out_dir, lexmodel.CUE_PREFIX)
@@ -546,19 +562,28 @@ def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[
         for k in range(folds):
             idx = [i for i, e in enumerate(held) if threshold_fold(e.text, folds) == k]
             if idx:  # the lines the heads' fold k left out, as out_of_fold_predictions leaves them out
-                keep = [e for e in lines if not (e.text in origin and threshold_fold(e.text, folds) == k)]
+                keep = [e for e in lines if not (e.text in origin and e.text not in extra_texts and threshold_fold(e.text, folds) == k)]
                 lex[idx] = lexmodel.predict_fitted(*fit_on(keep), [held[i].text for i in idx])
         out_of_fold = (held, with_cue_lexical(p_held, lex, w))
     if new_domain is not None and len(new_domain[0]):
         rows, p_rows = new_domain
         lex = lexmodel.predict_fitted(*fit_on([e for e in lines if e.source != NEW_DOMAIN_SOURCE]), [e.text for e in rows])
         new_domain = (rows, with_cue_lexical(p_rows, lex, w))
+    if extra_lines:
+        lex = np.zeros(len(extra_lines), dtype=np.float32)
+        for k in range(folds):
+            idx = [i for i, e in enumerate(extra_lines) if threshold_fold(e.text, folds) == k]
+            if idx:
+                keep = [e for e in lines if not (e.text in extra_texts and threshold_fold(e.text, folds) == k)]
+                lex[idx] = lexmodel.predict_fitted(*fit_on(keep), [extra_lines[i].text for i in idx])
+        extra = (extra_lines, with_cue_lexical(extra[1], lex, w))
     section = {"cue": CUE_LEXICAL, "files": files, "head_weight": w, "fit_lines": len(lines),
+               **({"extra_lines": len(extra_lines), "extra_source": extra_lines[0].source} if extra_lines else {}),
                "positives": int(sum(e.cues[CUE_LEXICAL] for e in lines)),
                "features": {"char_ngrams": list(lexmodel.CHAR_NGRAMS), "word_ngrams": list(lexmodel.WORD_NGRAMS), "C": lexmodel.C}}
     log(f"  {CUE_LEXICAL} n-gram model: {len(lines)} lines ({section['positives']} positive), head weight {w}, "
         f"{time.monotonic() - started:.0f} s (with the fold and new-domain fits)")
-    return section, p_dev, out_of_fold, new_domain
+    return section, p_dev, out_of_fold, new_domain, extra
 
 
 def with_lexical(p: dict[str, np.ndarray], texts: Sequence[str], model, head_weight: float) -> dict[str, np.ndarray]:
@@ -739,6 +764,7 @@ def train(
     threshold_folds: int = THRESHOLD_FOLDS,
     lexical_model: str = "alt-profanity-check",
     cue_lexical_model: bool = True,
+    service_requests: bool = True,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -775,11 +801,14 @@ def train(
     new_domain = new_domain_predictions(fit_set, x_fit, seed, epochs, log=log) if threshold_folds > 1 else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cue_lex = None
+    cue_lex, extra = None, None
     if cue_lexical_model:
-        cue_lex, p_dev, out_of_fold, new_domain = cue_lexical(fit_set, dev, p_dev, out_of_fold, new_domain, out_dir,
-                                                              threshold_folds, log=log)
-    offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold, offensive_rule, tweets, new_domain)
+        service = [e for e in datasets.service_request_examples("train", corpus) if e.text] if service_requests else []
+        if service:
+            extra = (service, predict(heads, inputs(service, cache), [e.text for e in service]))
+        cue_lex, p_dev, out_of_fold, new_domain, extra = cue_lexical(fit_set, dev, p_dev, out_of_fold, new_domain, out_dir,
+                                                                     threshold_folds, log=log, extra=extra)
+    offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold, offensive_rule, tweets, new_domain, extra)
     # both rules' thresholds and what the tweet check says of each: the protocol compares them
     by_rule = {}
     for rule in OFFENSIVE_RULES:
@@ -790,7 +819,8 @@ def train(
     for cue, c in choice.items():
         log(f"  {cue} threshold {cue_th[cue]}: {c['rule']}; {c['positives']} positives in {c['lines']} lines "
             f"({c['corpus_positives']} in {c['corpus_lines']} corpus lines), P {c['precision']} R {c['recall']}, corpus P {c['corpus_precision']} R {c['corpus_recall']}"
-            + (f", {c['new_domain']} (new domain) P {c['new_domain_precision']} R {c['new_domain_recall']}" if "new_domain" in c else ""))
+            + (f", {c['new_domain']} (new domain) P {c['new_domain_precision']} R {c['new_domain_recall']}" if "new_domain" in c else "")
+            + (f", {c['extra']} ({c['extra_lines']} lines) P {c['extra_precision']} R {c['extra_recall']}" if "extra" in c else ""))
     lexical = None
     if lexical_model != "none":
         lexical = offensive_lexical(fit_set, dev, p_dev, out_dir, log=log, kind=lexical_model)
@@ -887,6 +917,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--handoff-lexical", action=argparse.BooleanOptionalAction, default=True,
                         help="fit an n-gram model for supervisor_request and average it with the heads (design M of "
                              "docs/classifier-protocol.md; the default, --no-handoff-lexical leaves it out)")
+    parser.add_argument("--service-requests", action=argparse.BooleanOptionalAction, default=True,
+                        help="design N of docs/classifier-protocol.md (the default): corpus/unused/handwritten_service_requests.jsonl's "
+                             "training lines teach the supervisor_request n-gram model (never the heads) and form a precision group "
+                             "of its threshold")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
@@ -900,6 +934,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
+                   service_requests=args.service_requests,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0

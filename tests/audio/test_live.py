@@ -161,7 +161,13 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         coach.send_signal(signal.SIGABRT)
 
     def ended() -> str:
-        coach.wait(timeout=60)
+        try:
+            coach.wait(timeout=120)
+        except subprocess.TimeoutExpired:  # still running: its stacks say where it hangs
+            abort_coach()
+            coach.wait(timeout=30)
+            reader.join(10)
+            pytest.fail(f"coach did not end within 120 s of Ctrl-C; its stderr, with faulthandler's stacks:\n{''.join(stderr)[-8000:]}")
         reader.join(10)
         return "".join(stderr)
 
@@ -169,7 +175,7 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         return subprocess.run(["pactl", "list", "short", "source-outputs"], env=env, capture_output=True, text=True,
                               timeout=10).stdout.strip()
 
-    watchdog = threading.Timer(420, abort_coach)
+    watchdog = threading.Timer(600, abort_coach)
     watchdog.start()
     try:
         listening.wait(240)

@@ -164,6 +164,30 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     p = load_classifier(out4).probabilities(["let me talk to a real person"], ["customer"])
     j = CUES.index("supervisor_request")
     np.testing.assert_allclose(p["cues"][0, j], 0.5 * p["cues_head"][0, j] + 0.5 * p["cue_lexical"][0], atol=1e-6)
+    assert "extra_lines" not in cue  # this corpus has no corpus/unused/ service-request file
+
+    # design N (the default): corpus/unused/'s service-request lines of the training split teach the
+    # n-gram model (never the heads) and form a precision group of the threshold; test-split lines are left out
+    unused = corpus / "unused"
+    unused.mkdir()
+    service = [("can i speak to someone in billing", ["supervisor_request"]), ("can you send someone to fix my router", []),
+               ("put me through to a real person", ["supervisor_request"]), ("i need an engineer to come out", [])]
+    lines = [(f"{text} {'please ' * i}".strip(), cues) for i in range(8) for text, cues in service]
+    with open(unused / "handwritten_service_requests.jsonl", "w") as f:
+        for text, cues in lines:
+            f.write(json.dumps({"text": text, "speaker": "customer", "sentiment": "neutral", "anger": 0.1, "abuse": "none",
+                                "cues": cues, "source": "handwritten"}) + "\n")
+        f.write("not json\n")
+    in_train = sum(corpus_split(t) == "train" for t, _ in lines)
+    assert 0 < in_train < len(lines)
+    out5 = tmp_path / "w5"
+    n = train(out5, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    assert (out5 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()  # the heads never read them
+    assert n["cue_lexical"]["extra_lines"] == in_train and n["cue_lexical"]["extra_source"] == "service-requests"
+    choice = n["recall_first"]["choice"]["supervisor_request"]
+    assert choice["extra"] == "service-requests" and choice["extra_lines"] == in_train
+    assert n["cue_lexical"]["fit_lines"] == cue["fit_lines"] + in_train
+
     # a run without it removes the earlier run's files
     train(out4, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
           cue_lexical_model=False)
