@@ -141,7 +141,10 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             f"  ({cue_lex['positives']} positive; the heads' loss weights, positives counted 4 times), run with numpy at call time. The cue's",
             f"  probability is `{cue_lex['head_weight']} * heads + {round(1 - cue_lex['head_weight'], 3)} * n-grams` (fixed, not chosen); every score",
             "  its threshold was chosen on was made the same way (out-of-fold lines and the hand-off check's lines from n-gram",
-            "  models fitted without them).",
+            "  models fitted without them)."
+            + (f" Of those lines, {cue_lex['extra_lines']} are the training split of `corpus/unused/handwritten_service_requests.jsonl`"
+               " (design N: requests for a person and look-alikes, which the heads never read); scored by the heads and by n-gram"
+               " models fitted without their fold, they are one more group on which the threshold must keep precision 0.8." if cue_lex.get("extra_lines") else ""),
         ]
     lines += [
         "- Guard: an empty text after normalisation is neutral, anger 0, no abuse, no cues.",
@@ -215,7 +218,9 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
            " were scored once more, the fifth scoring after a design change." if package else "")
         + (" Then the supervisor_request n-gram model was added by design M of the same file, fixed before it was run"
            " and judged on the trainable checks only (the hand-off check above all); its weights were committed, then the"
-           " held-out sets were scored once more, the sixth scoring after a design change." if config.get("cue_lexical") else ""),
+           " held-out sets were scored once more, the sixth scoring after a design change." if config.get("cue_lexical") else "")
+        + (" Last, design N gave that n-gram model the service-request lines (above), fixed and judged the same way; the held-out"
+           " sets were then scored once more, the seventh scoring after a design change." if (config.get("cue_lexical") or {}).get("extra_lines") else ""),
         "",
         "Examples fitted (by source):",
         "",
