@@ -41,7 +41,9 @@ def _tweet_check(config: dict) -> list[str]:
     first = next(iter(by_rule.values()))["tweet_check"]
     return [f"- Tweet check ({first['lines']} project-labelled TweetEval validation tweets, {first['offensive']} offensive, scored on"
             f" the development split and out of fold; `docs/classifier-protocol.md`), threshold rule used:"
-            f" {config.get('offensive_threshold_rule', 'dev')!r}; " + "; ".join(parts) + "."]
+            f" {config.get('offensive_threshold_rule', 'dev')!r}; " + "; ".join(parts) + "."
+            + (" These are the heads alone; the tweet check of the offensive decision as shipped (with the lexical model) is"
+               " given above." if config.get("offensive_lexical") else "")]
 
 
 def _table(metrics: dict[str, Any]) -> list[str]:
