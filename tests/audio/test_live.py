@@ -125,15 +125,21 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
     import queue
     import signal
     import sys
-    import warnings
     from collections import deque
 
     wav, text = customer_line
     env = dict(os.environ, **pulse_env, HF_HUB_OFFLINE="1")
+
+    def default_sigint() -> None:
+        # Started in the background without job control (`nohup scripts/test &`), the test run and so
+        # its children inherit SIGINT ignored, and Python then installs no Ctrl-C handler: as a user's
+        # shell would, give coach the default disposition (a fresh clone's run this way failed twice).
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     coach = subprocess.Popen(
         [sys.executable, "-X", "faulthandler", "-m", "coach", "transcribe", "--live", "--customer-device", "pulse",
          "--json", "--engine", "whisper"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
     )
     stderr: deque[str] = deque(maxlen=2000)  # read as it comes (a full pipe would block coach's writes); the end
     listening = threading.Event()  # coach says so once audio from the device arrives: no guessing start-up time
@@ -171,10 +177,6 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         reader.join(10)
         return "".join(stderr)
 
-    def record_streams() -> str:
-        return subprocess.run(["pactl", "list", "short", "source-outputs"], env=env, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-
     watchdog = threading.Timer(600, abort_coach)
     watchdog.start()
     try:
@@ -182,24 +184,14 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
         if coach.poll() is not None or not any(x.startswith("coach: listening") for x in stderr):
             err = ended() if coach.poll() is not None else "".join(stderr)
             pytest.fail(f"coach never said it was listening (exit status {coach.poll()}); its stderr:\n{err[-8000:]}")
-        # Played up to 3 times: on a loaded machine one playback was seen to go unheard right after
-        # start-up (stop 10's fresh-clone run, not reproduced since); a later one is still a real
-        # utterance from the live device, and a capture that hears nothing still fails.
-        line, unheard = "", []
-        for _ in range(3):
-            subprocess.run(["paplay", "--device=softphone", str(wav)], env=env, check=True, timeout=60)
-            try:
-                line = out.get(timeout=45)  # the utterance, once final
-                break
-            except queue.Empty:
-                unheard.append(record_streams())
+        subprocess.run(["paplay", "--device=softphone", str(wav)], env=env, check=True, timeout=60)
+        try:
+            line = out.get(timeout=120)  # the utterance, once final
+        except queue.Empty:
+            line = ""
         if not line:
             err = ended() if coach.poll() is not None else "".join(stderr)
-            pytest.fail(f"coach printed no utterance after {len(unheard) or 1} playback(s) (exit status {coach.poll()}); "
-                        f"record streams: {unheard}; its stderr:\n{err[-8000:]}")
-        if unheard:
-            warnings.warn(f"{len(unheard)} playback(s) into the softphone sink went unheard before one was transcribed; "
-                          f"record streams then: {unheard}; coach's stderr: {''.join(stderr)[-2000:]}")
+            pytest.fail(f"coach printed no utterance (exit status {coach.poll()}); its stderr:\n{err[-8000:]}")
         first = json.loads(line)
         coach.send_signal(signal.SIGINT)
         stdout_reader.join(60)
