@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--partials", action="store_true", help="also print partial (not yet final) hypotheses")
     p.add_argument("--realtime", action="store_true", help="pace the file like a live call (default: as fast as possible)")
-    p.add_argument("--live", action="store_true", help="capture live devices until Ctrl-C instead of a file")
+    p.add_argument("--live", action="store_true", help="capture live devices until Ctrl-C (or SIGTERM) instead of a file")
     p.add_argument("--customer-device", metavar="NAME|INDEX", help="live: the customer's audio (e.g. the softphone monitor)")
     p.add_argument("--agent-device", metavar="NAME|INDEX", help="live: the agent's microphone")
     add_recognizer_arguments(p)
@@ -54,6 +54,17 @@ def clock_time(t: float) -> str:
 def format_event(event: Partial | Utterance) -> str:
     mark = "~" if isinstance(event, Partial) else ":"
     return f"[{clock_time(event.start)}-{clock_time(event.end)}] {event.channel}{mark} {event.text}"
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, ``kill``) ends a live capture as Ctrl-C does: the audio already
+    heard is still decoded and printed before coach exits, instead of being dropped."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def transcribe_command(args: argparse.Namespace) -> int:
@@ -102,6 +113,8 @@ def transcribe_command(args: argparse.Namespace) -> int:
             print(json.dumps(to_json(event), ensure_ascii=False) if args.json else format_event(event), flush=True)
 
     listening = not args.live
+    if args.live:
+        _stop_on_sigterm()
     try:
         for item in source:
             if isinstance(item, Utterance | Partial):

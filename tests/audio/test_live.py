@@ -118,8 +118,10 @@ def test_live_cli_with_an_unknown_device_is_one_clear_error(pulse_env):
 
 
 @pytest.mark.slow
-def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
-    """The command a user runs: `coach transcribe --live --customer-device pulse`, stopped with Ctrl-C."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line, stop):
+    """The command a user runs: `coach transcribe --live --customer-device pulse`, stopped with Ctrl-C
+    (or SIGTERM, as a service manager stops it): the utterance heard is printed, the exit is clean."""
     import json
     import os
     import queue
@@ -173,7 +175,7 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
             abort_coach()
             coach.wait(timeout=30)
             reader.join(10)
-            pytest.fail(f"coach did not end within 120 s of Ctrl-C; its stderr, with faulthandler's stacks:\n{''.join(stderr)[-8000:]}")
+            pytest.fail(f"coach did not end within 120 s of {signal.Signals(stop).name}; its stderr, with faulthandler's stacks:\n{''.join(stderr)[-8000:]}")
         reader.join(10)
         return "".join(stderr)
 
@@ -193,7 +195,7 @@ def test_coach_transcribe_live_until_ctrl_c(pulse_env, customer_line):
             err = ended() if coach.poll() is not None else "".join(stderr)
             pytest.fail(f"coach printed no utterance (exit status {coach.poll()}); its stderr:\n{err[-8000:]}")
         first = json.loads(line)
-        coach.send_signal(signal.SIGINT)
+        coach.send_signal(stop)
         stdout_reader.join(60)
         err = ended()
     finally:
