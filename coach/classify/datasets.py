@@ -285,18 +285,22 @@ def corpus_split(text: str) -> str:
 def read_corpus(folder: Path | None = None) -> list[dict]:
     """Every valid line of ``corpus/*.jsonl`` (bad lines are skipped, not fatal)."""
     folder = folder or corpus_dir()
+    return [row for path in sorted(Path(folder).glob("*.jsonl")) for row in _corpus_rows(path)]
+
+
+def _corpus_rows(path: Path) -> list[dict]:
+    """The valid lines of one corpus-format file: JSON objects with a non-empty ``text``."""
     rows = []
-    for path in sorted(Path(folder).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(row, dict) and isinstance(row.get("text"), str) and row["text"].strip():
-                rows.append(row)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("text"), str) and row["text"].strip():
+            rows.append(row)
     return rows
 
 
@@ -335,15 +339,7 @@ def service_request_examples(split: str, folder: Path | None = None) -> list[Exa
     path = Path(folder or corpus_dir()) / "unused" / SERVICE_REQUESTS
     if not path.is_file():
         return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and isinstance(row.get("text"), str) and row["text"].strip():
-            rows.append(row)
-    return [replace(corpus_example(r), source="service-requests") for r in rows if corpus_split(r["text"]) == split]
+    return [replace(corpus_example(r), source="service-requests") for r in _corpus_rows(path) if corpus_split(r["text"]) == split]
 
 
 def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | None = None, tweet_labels: str = "annotated") -> list[Example]:
