@@ -137,7 +137,7 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         f = cue_lex["features"]
         lines += [
             f"- An n-gram model beside the heads for `{cue_lex['cue']}` (design M of `docs/classifier-protocol.md`; files"
-            " `handoff_lexical.safetensors`, `handoff_lexical_vocab.json`; `coach/classify/lexmodel.py`): character"
+            f" {', '.join(f'`{name}`' for name in cue_lex['files'])}; `coach/classify/lexmodel.py`): character"
             f" {f['char_ngrams'][0]}-{f['char_ngrams'][1]}-grams within words and word {f['word_ngrams'][0]}-{f['word_ngrams'][1]}-grams,"
             f" TF-IDF, logistic regression (C {f['C']}), fitted on the fitting split's {cue_lex['fit_lines']} lines with that label",
             f"  ({cue_lex['positives']} positive; the heads' loss weights, positives counted 4 times), run with numpy at call time. The cue's",

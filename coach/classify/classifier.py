@@ -26,6 +26,18 @@ from coach.events import AGENT, CUSTOMER, Classification
 _SPEAKER_CUES = {CUSTOMER: set(CUSTOMER_CUES), AGENT: set(AGENT_CUES)}
 
 
+def _word_model(load, folder: Path, files: Sequence[str], missing_name: str, broken_name: str):
+    """A word model beside the heads (``load()``), tried once; a missing or unreadable file is one ``ModelError``."""
+    try:
+        model = load()
+        model.probabilities(["warm up"])
+        return model
+    except FileNotFoundError:
+        raise ModelError(f"The classifier's {missing_name} ({', '.join(str(folder / f) for f in files)}) is missing; {FIX}.") from None
+    except Exception as exc:
+        raise ModelError(f"The classifier's {broken_name} cannot be read; {FIX}.") from exc
+
+
 class Classifier:
     """Use ``load_classifier()`` / ``get_classifier()`` rather than building one directly."""
 
@@ -60,31 +72,29 @@ class Classifier:
             from coach.classify.lexmodel import lexical_files, load_lexical
 
             kind = lexical.get("kind", "ngram")
-            try:
-                files = ", ".join(str(folder / f) for f in lexical_files(kind))
+
+            def load_offensive():
                 self.head_weight = float(lexical["head_weight"])
-                self.lexical = load_lexical(folder, kind)
-                self.lexical.probabilities(["warm up"])
-            except FileNotFoundError:
-                raise ModelError(f"The classifier's lexical model ({files}) is missing; {FIX}.") from None
-            except Exception as exc:
-                raise ModelError(f"The classifier's lexical model in {folder} ({kind}) cannot be read; {FIX}.") from exc
+                return load_lexical(folder, kind)
+
+            self.lexical = _word_model(load_offensive, folder, lexical_files(kind),
+                                       "lexical model", f"lexical model in {folder} ({kind})")
         # An n-gram model beside the heads for one cue (design M), when the weights have one.
         self.cue_lexical, self.cue_weight, self.cue_column = None, 1.0, None
         cue_lexical = self.config.get("cue_lexical")
         if cue_lexical is not None:
             from coach.classify.lexmodel import CUE_PREFIX, LexicalModel
 
-            files = ", ".join(str(folder / f) for f in cue_lexical.get("files", []))
-            try:
+            files = cue_lexical.get("files", [])
+
+            def load_cue():
                 self.cue_column = CUES.index(cue_lexical["cue"])
                 self.cue_weight = float(cue_lexical["head_weight"])
-                self.cue_lexical = LexicalModel.load(folder, CUE_PREFIX)
-                self.cue_lexical.probabilities(["warm up"])
-            except FileNotFoundError:
-                raise ModelError(f"The classifier's {cue_lexical.get('cue')} n-gram model ({files}) is missing; {FIX}.") from None
-            except Exception as exc:
-                raise ModelError(f"The classifier's cue n-gram model in {folder} ({files}) cannot be read; {FIX}.") from exc
+                return LexicalModel.load(folder, CUE_PREFIX)
+
+            self.cue_lexical = _word_model(load_cue, folder, files,
+                                           f"{cue_lexical.get('cue')} n-gram model",
+                                           f"cue n-gram model in {folder} ({', '.join(str(folder / f) for f in files)})")
         self.encoder = encoder or SentenceEncoder()
         self._lock = threading.Lock()
 

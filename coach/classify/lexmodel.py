@@ -239,6 +239,7 @@ def load_lexical(folder: Path, kind: str = NGRAM):
 # The n-gram model beside the heads for one cue (design M: ``supervisor_request``): its files
 # carry this prefix (``handoff_lexical.safetensors``, ``handoff_lexical_vocab.json``).
 CUE_PREFIX = "handoff_"
+CUE_FILES = (CUE_PREFIX + LEX_WEIGHTS, CUE_PREFIX + LEX_VOCAB)
 
 
 def combine_cue(cues: np.ndarray, column: int, p_lexical: np.ndarray, head_weight: float) -> np.ndarray:

@@ -552,30 +552,31 @@ def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[
 
     extra_texts = {e.text for e in extra_lines}
 
+    def fold_scores(targets: Sequence[Example], left_out) -> np.ndarray:
+        """n-gram scores of ``targets``, each from a model fitted without the lines ``left_out(e, k)`` of its fold k."""
+        out = np.zeros(len(targets), dtype=np.float32)
+        for k in range(folds):
+            idx = [i for i, e in enumerate(targets) if threshold_fold(e.text, folds) == k]
+            if idx:
+                keep = [e for e in lines if not left_out(e, k)]
+                out[idx] = lexmodel.predict_fitted(*fit_on(keep), [targets[i].text for i in idx])
+        return out
+
     files = lexmodel.export(*fit_on(lines), out_dir, prefix=lexmodel.CUE_PREFIX)
     model = lexmodel.LexicalModel.load(out_dir, lexmodel.CUE_PREFIX)
     p_dev = with_cue_lexical(p_dev, model.probabilities([e.text for e in dev]), w)
     if out_of_fold is not None and len(out_of_fold[0]):
         held, p_held = out_of_fold
         origin = {e.text for e in fit_set if e.source in OUT_OF_FOLD_SOURCES and not e.augmented}
-        lex = np.zeros(len(held), dtype=np.float32)
-        for k in range(folds):
-            idx = [i for i, e in enumerate(held) if threshold_fold(e.text, folds) == k]
-            if idx:  # the lines the heads' fold k left out, as out_of_fold_predictions leaves them out
-                keep = [e for e in lines if not (e.text in origin and e.text not in extra_texts and threshold_fold(e.text, folds) == k)]
-                lex[idx] = lexmodel.predict_fitted(*fit_on(keep), [held[i].text for i in idx])
+        # fold k leaves out the lines the heads' fold k left out, as out_of_fold_predictions does
+        lex = fold_scores(held, lambda e, k: e.text in origin and e.text not in extra_texts and threshold_fold(e.text, folds) == k)
         out_of_fold = (held, with_cue_lexical(p_held, lex, w))
     if new_domain is not None and len(new_domain[0]):
         rows, p_rows = new_domain
         lex = lexmodel.predict_fitted(*fit_on([e for e in lines if e.source != NEW_DOMAIN_SOURCE]), [e.text for e in rows])
         new_domain = (rows, with_cue_lexical(p_rows, lex, w))
     if extra_lines:
-        lex = np.zeros(len(extra_lines), dtype=np.float32)
-        for k in range(folds):
-            idx = [i for i, e in enumerate(extra_lines) if threshold_fold(e.text, folds) == k]
-            if idx:
-                keep = [e for e in lines if not (e.text in extra_texts and threshold_fold(e.text, folds) == k)]
-                lex[idx] = lexmodel.predict_fitted(*fit_on(keep), [extra_lines[i].text for i in idx])
+        lex = fold_scores(extra_lines, lambda e, k: e.text in extra_texts and threshold_fold(e.text, folds) == k)
         extra = (extra_lines, with_cue_lexical(extra[1], lex, w))
     section = {"cue": CUE_LEXICAL, "files": files, "head_weight": w, "fit_lines": len(lines),
                **({"extra_lines": len(extra_lines), "extra_source": extra_lines[0].source} if extra_lines else {}),
@@ -702,9 +703,9 @@ def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path
 
 def _remove_stale_lexical(out_dir: Path, keep: Sequence[str]) -> None:
     """Delete an earlier run's lexical model files that are not part of these weights."""
-    from coach.classify.lexmodel import CUE_PREFIX, KINDS, LEX_VOCAB, LEX_WEIGHTS, lexical_files
+    from coach.classify.lexmodel import CUE_FILES, KINDS, lexical_files
 
-    for name in [*(f for kind in KINDS for f in lexical_files(kind)), CUE_PREFIX + LEX_WEIGHTS, CUE_PREFIX + LEX_VOCAB]:
+    for name in [*(f for kind in KINDS for f in lexical_files(kind)), *CUE_FILES]:
         if name not in keep:
             (out_dir / name).unlink(missing_ok=True)
 
