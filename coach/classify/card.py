@@ -144,9 +144,22 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             f"  probability is `{cue_lex['head_weight']} * heads + {round(1 - cue_lex['head_weight'], 3)} * n-grams` (fixed, not chosen); every score",
             "  its threshold was chosen on was made the same way (out-of-fold lines and the hand-off check's lines from n-gram",
             "  models fitted without them)."
-            + (f" Of those lines, {cue_lex['extra_lines']} are the training split of `corpus/unused/handwritten_service_requests.jsonl`"
-               " (design N: requests for a person and look-alikes, which the heads never read); scored by the heads and by n-gram"
-               " models fitted without their fold, they are one more group on which the threshold must keep precision 0.8." if cue_lex.get("extra_lines") else ""),
+            + (f" Of those lines, {cue_lex['extra_lines']} are the training split of "
+               + " and ".join(f"`corpus/unused/{name}`" for name in cue_lex.get("extra_files", ["handwritten_service_requests.jsonl"]))
+               + " (design N: requests for a person and look-alikes"
+               + (", which the rest of the heads never read); scored by the heads with their cue row re-fitted without their fold"
+                  if config.get("cue_row") else ", which the heads never read); scored by the heads")
+               + " and by n-gram models fitted without their fold, they are one more group on which the threshold must keep precision 0.8."
+               if cue_lex.get("extra_lines") else ""),
+        ]
+    row = config.get("cue_row")
+    if row:
+        lines += [
+            f"- The `{row['cue']}` output of the heads (one row of weights of the cue layer and its bias) was re-fitted after the"
+            f" heads were trained (design O of `docs/classifier-protocol.md`; `coach/classify/cue_row.py`): on the {row['fit_lines']}"
+            f" lines with that label, {row['extra_lines']} of them the service-request lines above, by {row['recipe']},"
+            f" {row['epochs']} epochs. No other weight of the heads changed; the out-of-fold and hand-off-check scores behind its"
+            " threshold come from heads whose row was re-fitted the same way without the lines they score.",
         ]
     lines += [
         "- Guard: an empty text after normalisation is neutral, anger 0, no abuse, no cues.",
@@ -221,8 +234,11 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         + (" Then the supervisor_request n-gram model was added by design M of the same file, fixed before it was run"
            " and judged on the trainable checks only (the hand-off check above all); its weights were committed, then the"
            " held-out sets were scored once more, the sixth scoring after a design change." if config.get("cue_lexical") else "")
-        + (" Last, design N gave that n-gram model the service-request lines (above), fixed and judged the same way; the held-out"
-           " sets were then scored once more, the seventh scoring after a design change." if (config.get("cue_lexical") or {}).get("extra_lines") else ""),
+        + (" Then design N gave that n-gram model the service-request lines (above), fixed and judged the same way; the held-out"
+           " sets were then scored once more, the seventh scoring after a design change." if (config.get("cue_lexical") or {}).get("extra_lines") else "")
+        + (" Last, design O re-fitted the heads' supervisor_request row (above), fixed and judged the same way on the look-alike"
+           " check (the service-request files' test lines); its weights were committed before the held-out sets were scored once"
+           " more, the eighth scoring after a design change." if config.get("cue_row") else ""),
         "",
         "Examples fitted (by source):",
         "",

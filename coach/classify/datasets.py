@@ -18,7 +18,7 @@ import os
 import random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from coach.classify.labels import ABUSE_TYPES, CUES, SENTIMENTS
 from coach.classify.text import normalize
@@ -330,16 +330,26 @@ def corpus_examples(split: str, folder: Path | None = None) -> list[Example]:
 
 
 SERVICE_REQUESTS = "handwritten_service_requests.jsonl"  # in corpus/unused/: not a corpus file
+PERSON_LOOKALIKES = "handwritten_person_lookalikes.jsonl"  # design O: more look-alikes, across domains
+SERVICE_REQUEST_FILES = (SERVICE_REQUESTS, PERSON_LOOKALIKES)
+SERVICE_REQUEST_SOURCE = "service-requests"
 
 
-def service_request_examples(split: str, folder: Path | None = None) -> list[Example]:
-    """The lines of ``corpus/unused/handwritten_service_requests.jsonl`` in ``split`` (the corpus
-    hash), source ``service-requests``: requests for a person and look-alikes, read only by the
-    ``supervisor_request`` n-gram model and its threshold (design N), never by the heads."""
-    path = Path(folder or corpus_dir()) / "unused" / SERVICE_REQUESTS
-    if not path.is_file():
-        return []
-    return [replace(corpus_example(r), source="service-requests") for r in _corpus_rows(path) if corpus_split(r["text"]) == split]
+def service_request_examples(split: str, folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[Example]:
+    """The lines of ``corpus/unused/``'s service-request ``files`` in ``split`` (the corpus hash),
+    source ``service-requests``: requests for a person and look-alikes, read only for
+    ``supervisor_request`` (the n-gram model and its threshold since design N; the heads' cue row
+    since design O), never by the rest of the heads. A file that is not there gives no lines."""
+    rows = []
+    for name in service_request_files(folder, files):
+        path = Path(folder or corpus_dir()) / "unused" / name
+        rows += [replace(corpus_example(r), source=SERVICE_REQUEST_SOURCE) for r in _corpus_rows(path) if corpus_split(r["text"]) == split]
+    return rows
+
+
+def service_request_files(folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[str]:
+    """Which of the service-request ``files`` are there, in ``corpus/unused/``."""
+    return [name for name in files if (Path(folder or corpus_dir()) / "unused" / name).is_file()]
 
 
 def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | None = None, tweet_labels: str = "annotated") -> list[Example]:

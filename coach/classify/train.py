@@ -28,6 +28,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from coach.classify import datasets
+from coach.classify.cue_row import refit_cue_row
 from coach.classify.datasets import Example
 from coach.classify.features import WORD_BUCKETS, word_bags, word_ids
 from coach.classify.labels import ABUSE_TYPES, AGENT_CUES, CUES, CUSTOMER_CUES, SENTIMENTS
@@ -40,7 +41,10 @@ from coach.classify.weights import CONFIG, DEFAULT_DIR, MANIFEST, WEIGHTS, write
 DEV_PERCENT = 10
 # How much one example of each source counts in the loss: the call-style corpus is
 # small but closest to what the classifier reads in a call.
-SOURCE_WEIGHT = {"corpus": 3.0, "tweeteval-emotion": 3.0, "tweeteval-sentiment": 2.0}
+SOURCE_WEIGHT = {"corpus": 3.0, "tweeteval-emotion": 3.0, "tweeteval-sentiment": 2.0,
+                 # call-style lines read for supervisor_request only (designs N, O); until design O this key was
+                 # missing, so design N fitted them at 1.0 although the protocol said 3, as corpus lines
+                 datasets.SERVICE_REQUEST_SOURCE: 3.0}
 CORPUS_NOISY_COPIES = 3
 # L2 penalty on the word weights of the abuse heads: a word seen in a handful of offensive
 # tweets must not become a rule (Adam would otherwise give rare words full-size steps).
@@ -598,12 +602,14 @@ def with_lexical(p: dict[str, np.ndarray], texts: Sequence[str], model, head_wei
 
 
 def out_of_fold_predictions(fit_set: Sequence[Example], parents: Sequence[str], x_fit: np.ndarray, seed: int, epochs: int,
-                            folds: int = THRESHOLD_FOLDS, log=print, sources: Sequence[str] = ("corpus",)) -> tuple[list[Example], dict[str, np.ndarray]]:
+                            folds: int = THRESHOLD_FOLDS, log=print, sources: Sequence[str] = ("corpus",), refine=None) -> tuple[list[Example], dict[str, np.ndarray]]:
     """Scores of the fitting set's lines from ``sources`` (the corpus lines; in training also
     the annotated tweets, ``OUT_OF_FOLD_SOURCES``), each from heads fitted without it.
 
     ``parents[i]``: the text of the line ``fit_set[i]`` was made from (itself, or the line a
-    noisy copy was made from), so a held-out line's noisy copies are held out with it."""
+    noisy copy was made from), so a held-out line's noisy copies are held out with it.
+    ``refine(heads, lines, x)``, when given, is applied to each fold's heads with the lines they were
+    fitted on, before they score (design O: the cue row re-fit)."""
     held: list[Example] = []
     parts: list[dict[str, np.ndarray]] = []
     origin = {e.text for e in fit_set if e.source in sources and not e.augmented}
@@ -614,6 +620,8 @@ def out_of_fold_predictions(fit_set: Sequence[Example], parents: Sequence[str], 
         keep = [i for i, t in enumerate(parents) if not (t in origin and threshold_fold(t, folds) == k)]
         started = time.monotonic()
         heads = fit(Batch([fit_set[i] for i in keep], x_fit[keep]), seed + 1 + k, epochs, log=lambda m: None)
+        if refine is not None:
+            refine(heads, [fit_set[i] for i in keep], x_fit[keep])
         parts.append(predict(heads, x_fit[out_rows], [fit_set[i].text for i in out_rows]))
         held += [fit_set[i] for i in out_rows]
         log(f"  threshold fold {k + 1}/{folds}: {len(out_rows)} lines ({', '.join(sources)}) scored out of fold ({time.monotonic() - started:.0f} s)")
@@ -623,18 +631,43 @@ def out_of_fold_predictions(fit_set: Sequence[Example], parents: Sequence[str], 
 
 
 def new_domain_predictions(fit_set: Sequence[Example], x_fit: np.ndarray, seed: int, epochs: int,
-                           source: str = NEW_DOMAIN_SOURCE, log=print) -> tuple[list[Example], dict[str, np.ndarray]]:
+                           source: str = NEW_DOMAIN_SOURCE, log=print, refine=None) -> tuple[list[Example], dict[str, np.ndarray]]:
     """Scores of the fitting set's ``source`` lines (not their noisy copies) from heads fitted on
-    everything else: how the heads read requests of a kind they have never seen."""
+    everything else: how the heads read requests of a kind they have never seen (``refine`` as in
+    ``out_of_fold_predictions``)."""
     keep = [i for i, e in enumerate(fit_set) if e.source != source]
     rows = [i for i, e in enumerate(fit_set) if e.source == source and not e.augmented]
     if not rows or not keep:
         return [], {}
     started = time.monotonic()
     heads = fit(Batch([fit_set[i] for i in keep], x_fit[keep]), seed + 100, epochs, log=lambda m: None)
+    if refine is not None:
+        refine(heads, [fit_set[i] for i in keep], x_fit[keep])
     p = predict(heads, x_fit[rows], [fit_set[i].text for i in rows])
     log(f"  new-domain check: {len(rows)} {source} lines scored by heads fitted without them ({time.monotonic() - started:.0f} s)")
     return [fit_set[i] for i in rows], p
+
+
+def service_out_of_fold(heads, fit_set: Sequence[Example], x_fit: np.ndarray, service: Sequence[Example], x_service: np.ndarray,
+                        seed: int, epochs: int, folds: int = THRESHOLD_FOLDS) -> dict[str, np.ndarray]:
+    """Design O: the service-request lines scored by copies of ``heads`` whose ``CUE_LEXICAL`` row was
+    re-fitted on the fitting set and the service-request lines *outside* the scored line's fold (the
+    corpus folds' hash); every other output is the heads' own."""
+    import copy
+
+    p = predict(heads, x_service, [e.text for e in service])
+    cues = p["cues"].copy()
+    fold = np.array([threshold_fold(e.text, folds) for e in service])
+    for k in range(folds):
+        rows = np.flatnonzero(fold == k)
+        if not len(rows):
+            continue
+        keep = np.flatnonzero(fold != k)
+        h = copy.deepcopy(heads)
+        refit_cue_row(h, list(fit_set) + [service[i] for i in keep], np.concatenate([x_fit, x_service[keep]]), CUE_LEXICAL,
+                      SOURCE_WEIGHT, seed, epochs)
+        cues[rows] = predict(h, x_service[rows], [service[i].text for i in rows])["cues"]
+    return {**p, "cues": cues}
 
 
 def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: float, cue_th: dict[str, float]) -> dict:
@@ -766,6 +799,7 @@ def train(
     lexical_model: str = "alt-profanity-check",
     cue_lexical_model: bool = True,
     service_requests: bool = True,
+    cue_row: bool = True,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -794,21 +828,39 @@ def train(
     # The heads are small: one thread fits them faster than two on a shared machine (measured:
     # ~2 min against ~16 min at load 5 on 2 cores), and the result is the same.
     torch.set_num_threads(1)
+    service = [e for e in datasets.service_request_examples("train", corpus) if e.text] if service_requests else []
+    x_service = inputs(service, cache) if service else None
+    refine, row = None, None
+    if cue_row and service:
+        def refine(h, lines, x):
+            """Design O: the heads' CUE_LEXICAL row re-fitted on their own lines and the service-request lines."""
+            return refit_cue_row(h, list(lines) + service, np.concatenate([x, x_service]), CUE_LEXICAL, SOURCE_WEIGHT, seed, epochs)
     heads = fit(Batch(fit_set, x_fit), seed, epochs, log=log)
+    p_service = None
+    if service:
+        # the service-request lines as scored by heads whose cue row never saw them (design O: re-fitted without their fold)
+        p_service = predict(heads, x_service, [e.text for e in service]) if refine is None else \
+            service_out_of_fold(heads, fit_set, x_fit, service, x_service, seed, epochs, threshold_folds)
+    if refine is not None:
+        row = {"cue": CUE_LEXICAL, "fit_lines": refine(heads, fit_set, x_fit), "extra_lines": len(service),
+               "extra_files": datasets.service_request_files(corpus), "epochs": epochs,
+               "recipe": "the heads' own (AdamW lr 2e-3, weight decay 1e-3, cosine, batch 256), shared layer frozen, from the heads' row"}
+        log(f"  {CUE_LEXICAL} row of the heads re-fitted on {row['fit_lines']} lines ({len(service)} service-request lines)")
     p_dev = predict(heads, x_dev, [e.text for e in dev])
-    out_of_fold = (out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log, sources=OUT_OF_FOLD_SOURCES)
-                   if threshold_folds > 1 else None)
+    out_of_fold = (out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log, sources=OUT_OF_FOLD_SOURCES,
+                                           refine=refine) if threshold_folds > 1 else None)
     tweets = tweet_pool(dev, p_dev, out_of_fold, annotations)
-    new_domain = new_domain_predictions(fit_set, x_fit, seed, epochs, log=log) if threshold_folds > 1 else None
+    new_domain = new_domain_predictions(fit_set, x_fit, seed, epochs, log=log, refine=refine) if threshold_folds > 1 else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cue_lex, extra = None, None
     if cue_lexical_model:
-        service = [e for e in datasets.service_request_examples("train", corpus) if e.text] if service_requests else []
         if service:
-            extra = (service, predict(heads, inputs(service, cache), [e.text for e in service]))
+            extra = (service, p_service)
         cue_lex, p_dev, out_of_fold, new_domain, extra = cue_lexical(fit_set, dev, p_dev, out_of_fold, new_domain, out_dir,
                                                                      threshold_folds, log=log, extra=extra)
+        if service:
+            cue_lex["extra_files"] = datasets.service_request_files(corpus)
     offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold, offensive_rule, tweets, new_domain, extra)
     # both rules' thresholds and what the tweet check says of each: the protocol compares them
     by_rule = {}
@@ -856,6 +908,7 @@ def train(
         "tweet_check": by_rule,
         **({"offensive_lexical": lexical} if lexical else {}),
         **({"cue_lexical": cue_lex} if cue_lex else {}),
+        **({"cue_row": row} if row else {}),
         "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
         "offensive_f1_tolerance": OFFENSIVE_F1_TOLERANCE,
         "word_l2": WORD_L2,
@@ -922,6 +975,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="design N of docs/classifier-protocol.md (the default): corpus/unused/handwritten_service_requests.jsonl's "
                              "training lines teach the supervisor_request n-gram model (never the heads) and form a precision group "
                              "of its threshold")
+    parser.add_argument("--cue-row", action=argparse.BooleanOptionalAction, default=True,
+                        help="design O of docs/classifier-protocol.md (the default): re-fit the heads' supervisor_request output "
+                             "(one row of weights; the shared layer and every other output unchanged) on its own lines and the "
+                             "service-request files' training lines")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
@@ -935,7 +992,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
-                   service_requests=args.service_requests,
+                   service_requests=args.service_requests, cue_row=args.cue_row,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0

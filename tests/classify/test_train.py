@@ -181,12 +181,31 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     in_train = sum(corpus_split(t) == "train" for t, _ in lines)
     assert 0 < in_train < len(lines)
     out5 = tmp_path / "w5"
-    n = train(out5, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    n = train(out5, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", cue_row=False)
     assert (out5 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()  # the heads never read them
     assert n["cue_lexical"]["extra_lines"] == in_train and n["cue_lexical"]["extra_source"] == "service-requests"
     choice = n["recall_first"]["choice"]["supervisor_request"]
     assert choice["extra"] == "service-requests" and choice["extra_lines"] == in_train
     assert n["cue_lexical"]["fit_lines"] == cue["fit_lines"] + in_train
+    assert "cue_row" not in n
+
+    # design O (the default): the heads' supervisor_request row is re-fitted on its lines and the
+    # service-request lines; every other weight of the heads is the same to the bit
+    from safetensors.numpy import load_file
+
+    out6 = tmp_path / "w6"
+    o = train(out6, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    before, after = load_file(str(out2 / "heads.safetensors")), load_file(str(out6 / "heads.safetensors"))
+    assert before.keys() == after.keys()
+    for key in before:
+        if key not in ("cues.weight", "cues.bias"):
+            np.testing.assert_array_equal(before[key], after[key], err_msg=key)
+    assert list(np.flatnonzero((before["cues.weight"] != after["cues.weight"]).any(1))) == [j]
+    assert list(np.flatnonzero(before["cues.bias"] != after["cues.bias"])) == [j]
+    assert o["cue_row"]["cue"] == "supervisor_request" and o["cue_row"]["extra_lines"] == in_train
+    assert o["cue_row"]["fit_lines"] > in_train
+    assert any("row of the heads re-fitted" in line for line in logs)
+    assert "supervisor_request` output of the heads" in (out6 / "MODEL_CARD.md").read_text()
 
     # a run without it removes the earlier run's files
     train(out4, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",

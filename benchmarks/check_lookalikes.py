@@ -1,0 +1,78 @@
+"""The look-alike check of docs/classifier-protocol.md (design O): ``supervisor_request`` on the
+test-split lines of the service-request files in ``corpus/unused/`` (requests for a person, and
+service requests that name a person without asking for one), which no weights are fitted or
+tuned on.
+
+    python3 benchmarks/check_lookalikes.py [WEIGHTS_DIR ...] [--list]
+
+Prints, for each weights folder (default ``models/classifier``), precision, recall, false alarms
+and misses at the folder's own threshold, per file and pooled; ``--list`` also prints the false
+alarms and misses with the heads' and the n-gram model's scores. No held-out set is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CUE = "supervisor_request"
+
+
+def check(weights: Path, listing: bool = False, out=print) -> dict:
+    from coach.classify import datasets
+    from coach.classify.classifier import Classifier
+    from coach.classify.labels import CUES
+    from coach.classify.metrics import precision_recall_f1
+
+    clf = Classifier(weights)
+    th = clf.thresholds[CUE]
+    j = CUES.index(CUE)
+    results = {}
+    pooled_truth, pooled_pred = [], []
+    for name in datasets.SERVICE_REQUEST_FILES:
+        lines = [e for e in datasets.service_request_examples("test", files=(name,)) if e.text]
+        if not lines:
+            continue
+        p = clf.probabilities([e.text for e in lines], [e.speaker for e in lines])
+        truth = np.array([e.cues[CUE] for e in lines])
+        pred = (p["cues"][:, j] >= th).astype(int)
+        pooled_truth.append(truth)
+        pooled_pred.append(pred)
+        results[name] = _row(truth, pred, precision_recall_f1)
+        if listing:
+            for e, t, y, s, h, lex in zip(lines, truth, pred, p["cues"][:, j], p.get("cues_head", p["cues"])[:, j],
+                                          p.get("cue_lexical", np.full(len(lines), np.nan))):
+                if t != y:
+                    out(f"  {'false alarm' if y else 'missed':11} {s:.2f} (heads {h:.2f}, n-grams {lex:.2f})  {e.text}")
+    if pooled_truth:
+        results["pooled"] = _row(np.concatenate(pooled_truth), np.concatenate(pooled_pred), precision_recall_f1)
+    for name, r in results.items():
+        out(f"{weights} at {th}: {name}: {r['lines']} lines, {r['requests']} requests: P {r['precision']:.3f} R {r['recall']:.3f} "
+            f"false alarms {r['false_alarms']}, missed {r['missed']}")
+    return results
+
+
+def _row(truth: np.ndarray, pred: np.ndarray, prf) -> dict:
+    pr, rc, _ = prf(truth, pred)
+    return {"lines": int(len(truth)), "requests": int(truth.sum()), "precision": round(pr, 3), "recall": round(rc, 3),
+            "false_alarms": int(((pred == 1) & (truth == 0)).sum()), "missed": int(((pred == 0) & (truth == 1)).sum())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("weights", nargs="*", type=Path, default=[ROOT / "models" / "classifier"])
+    ap.add_argument("--list", action="store_true", help="print the false alarms and misses")
+    args = ap.parse_args(argv)
+    for w in args.weights:
+        check(w, args.list)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
