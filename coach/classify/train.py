@@ -41,10 +41,15 @@ from coach.classify.weights import CONFIG, DEFAULT_DIR, MANIFEST, WEIGHTS, write
 DEV_PERCENT = 10
 # How much one example of each source counts in the loss: the call-style corpus is
 # small but closest to what the classifier reads in a call.
-SOURCE_WEIGHT = {"corpus": 3.0, "tweeteval-emotion": 3.0, "tweeteval-sentiment": 2.0,
-                 # call-style lines read for supervisor_request only (designs N, O); until design O this key was
-                 # missing, so design N fitted them at 1.0 although the protocol said 3, as corpus lines
-                 datasets.SERVICE_REQUEST_SOURCE: 3.0}
+SOURCE_WEIGHT = {"corpus": 3.0, "tweeteval-emotion": 3.0, "tweeteval-sentiment": 2.0}
+# The service-request lines (read for supervisor_request only): design N's protocol said they weigh 3,
+# as corpus lines, but SOURCE_WEIGHT had no key for them, so N fitted them at 1 (and its shipped
+# weights are that fit); designs O and P weigh them 3.
+SERVICE_REQUEST_WEIGHT = {"N": 1.0, "O": 3.0}
+# Design P: the supervisor_request threshold must keep this precision on the service-request lines
+# (requests for a person and look-alikes that name one), above the 0.8 of every other group: a false
+# "delegate up" when the customer asked for a technician costs the agent's trust in the panel.
+SERVICE_FLOOR = 0.9
 CORPUS_NOISY_COPIES = 3
 # L2 penalty on the word weights of the abuse heads: a word seen in a handful of offensive
 # tweets must not become a rule (Adam would otherwise give rare words full-size steps).
@@ -116,9 +121,10 @@ RECALL_FIRST_GRID = np.round(np.arange(0.2, 0.8001, 0.025), 3)
 NEW_DOMAIN_SOURCE = "nlupp-banking"
 
 
-def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision: float, groups=()) -> tuple[float, str]:
+def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision: float, groups=(), floors=()) -> tuple[float, str]:
     """The lowest threshold of ``RECALL_FIRST_GRID`` whose precision on all lines, and on each
-    subset in ``groups`` (boolean masks) that it fires on, reaches ``min_precision``.
+    subset in ``groups`` (boolean masks) that it fires on, reaches ``min_precision`` (or that
+    group's own floor in ``floors``, aligned with ``groups``; ``None`` or missing: ``min_precision``).
 
     Returns (threshold, how it was chosen). When no threshold qualifies, the best F1 on the
     first group (the call-style lines; all lines if no group), clamped to 0.3..0.7."""
@@ -126,8 +132,10 @@ def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision:
         pred = (scores >= th).astype(int)
         if not pred.any() or precision_recall_f1(truth, pred)[0] < min_precision - 1e-9:
             continue
-        if all(precision_recall_f1(truth[g], pred[g])[0] >= min_precision - 1e-9 for g in groups if pred[g].any()):
-            return float(th), f"lowest threshold with precision >= {min_precision}"
+        floor = [floors[i] if i < len(floors) and floors[i] is not None else min_precision for i in range(len(groups))]
+        if all(precision_recall_f1(truth[g], pred[g])[0] >= f - 1e-9 for g, f in zip(groups, floor) if pred[g].any()):
+            return float(th), f"lowest threshold with precision >= {min_precision}" + "".join(
+                f" ({f} on group {i + 1})" for i, f in enumerate(floor) if f != min_precision)
     g = groups[0] if len(groups) else np.ones(len(truth), dtype=bool)
     return best_threshold(scores[g], truth[g], 0.3, 0.7), f"fallback: no threshold reaches precision {min_precision}; best F1 on the corpus lines"
 
@@ -371,11 +379,13 @@ def offensive_threshold(examples: Sequence[Example], p: dict[str, np.ndarray], r
 
 
 def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out_of_fold=None,
-                      offensive_rule: str = "dev", tweets=None, new_domain=None, extra=None) -> tuple[float, dict[str, float], dict]:
+                      offensive_rule: str = "dev", tweets=None, new_domain=None, extra=None,
+                      extra_floor: float | None = None) -> tuple[float, dict[str, float], dict]:
     """The offensive threshold (``offensive_threshold`` by ``offensive_rule``) and per-cue thresholds
     with the best F1 on the development split; the ``RECALL_FIRST`` cues by their rule on the development split pooled with ``out_of_fold``
     (examples, predictions): the out-of-fold scores of the fitting set's corpus lines, and with
     ``new_domain`` (examples, predictions: ``new_domain_predictions``) as a group of its own.
+    ``extra`` (design N) is one more group, held to ``extra_floor`` when given (design P: 0.9).
     The third value says, per recall-first cue, on how many lines and how it was chosen."""
     offensive_th = offensive_threshold(examples, p, offensive_rule, tweets)
     pooled_examples, pooled_p = list(examples), p["cues"]
@@ -406,7 +416,8 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
             new = (ids >= first_new) & (ids < first_extra)
             more = ids >= first_extra
             groups = [corpus] + ([new] if new.any() else []) + ([more] if more.any() else [])
-            cue_th[cue], how = recall_first_threshold(scores, truth, RECALL_FIRST[cue], groups=groups)
+            floors = [None] * (len(groups) - 1) + [extra_floor] if more.any() else []
+            cue_th[cue], how = recall_first_threshold(scores, truth, RECALL_FIRST[cue], groups=groups, floors=floors)
             pred = (scores >= cue_th[cue]).astype(int)
             pr, rc, _ = precision_recall_f1(truth, pred)
             cpr, crc, _ = precision_recall_f1(truth[corpus], pred[corpus])
@@ -528,7 +539,7 @@ def with_cue_lexical(p: dict[str, np.ndarray], lexical: np.ndarray, head_weight:
 
 
 def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold, new_domain,
-                out_dir: Path, folds: int = THRESHOLD_FOLDS, log=print, extra=None):
+                out_dir: Path, folds: int = THRESHOLD_FOLDS, log=print, extra=None, weights=SOURCE_WEIGHT):
     """Design M of docs/classifier-protocol.md: an n-gram model (``lexmodel``) for ``CUE_LEXICAL``
     beside the heads, fitted on the fitting set's lines with that label (no noisy copies; the
     heads' loss weights per source, positives counted 4 times), written to ``out_dir`` with
@@ -552,7 +563,7 @@ def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[
 
     def fit_on(rows):
         return lexmodel.fit([e.text for e in rows], [int(e.cues[CUE_LEXICAL]) for e in rows],
-                            [SOURCE_WEIGHT.get(e.source, 1.0) * (4.0 if e.cues[CUE_LEXICAL] else 1.0) for e in rows])
+                            [weights.get(e.source, 1.0) * (4.0 if e.cues[CUE_LEXICAL] else 1.0) for e in rows])
 
     extra_texts = {e.text for e in extra_lines}
 
@@ -649,7 +660,7 @@ def new_domain_predictions(fit_set: Sequence[Example], x_fit: np.ndarray, seed: 
 
 
 def service_out_of_fold(heads, fit_set: Sequence[Example], x_fit: np.ndarray, service: Sequence[Example], x_service: np.ndarray,
-                        seed: int, epochs: int, folds: int = THRESHOLD_FOLDS) -> dict[str, np.ndarray]:
+                        seed: int, epochs: int, folds: int = THRESHOLD_FOLDS, weights=SOURCE_WEIGHT) -> dict[str, np.ndarray]:
     """Design O: the service-request lines scored by copies of ``heads`` whose ``CUE_LEXICAL`` row was
     re-fitted on the fitting set and the service-request lines *outside* the scored line's fold (the
     corpus folds' hash); every other output is the heads' own."""
@@ -665,7 +676,7 @@ def service_out_of_fold(heads, fit_set: Sequence[Example], x_fit: np.ndarray, se
         keep = np.flatnonzero(fold != k)
         h = copy.deepcopy(heads)
         refit_cue_row(h, list(fit_set) + [service[i] for i in keep], np.concatenate([x_fit, x_service[keep]]), CUE_LEXICAL,
-                      SOURCE_WEIGHT, seed, epochs)
+                      weights, seed, epochs)
         cues[rows] = predict(h, x_service[rows], [service[i].text for i in rows])["cues"]
     return {**p, "cues": cues}
 
@@ -800,6 +811,7 @@ def train(
     cue_lexical_model: bool = True,
     service_requests: bool = True,
     cue_row: bool = True,
+    service_floor: float | None = SERVICE_FLOOR,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -828,22 +840,25 @@ def train(
     # The heads are small: one thread fits them faster than two on a shared machine (measured:
     # ~2 min against ~16 min at load 5 on 2 cores), and the result is the same.
     torch.set_num_threads(1)
-    service = [e for e in datasets.service_request_examples("train", corpus) if e.text] if service_requests else []
+    # design O: both service-request files, weighed 3, and the heads' cue row re-fitted on them; N: the first file, weighed 1
+    service_files = datasets.SERVICE_REQUEST_FILES if cue_row else (datasets.SERVICE_REQUESTS,)
+    service = [e for e in datasets.service_request_examples("train", corpus, service_files) if e.text] if service_requests else []
+    weights = {**SOURCE_WEIGHT, datasets.SERVICE_REQUEST_SOURCE: SERVICE_REQUEST_WEIGHT["O" if cue_row else "N"]}
     x_service = inputs(service, cache) if service else None
     refine, row = None, None
     if cue_row and service:
         def refine(h, lines, x):
             """Design O: the heads' CUE_LEXICAL row re-fitted on their own lines and the service-request lines."""
-            return refit_cue_row(h, list(lines) + service, np.concatenate([x, x_service]), CUE_LEXICAL, SOURCE_WEIGHT, seed, epochs)
+            return refit_cue_row(h, list(lines) + service, np.concatenate([x, x_service]), CUE_LEXICAL, weights, seed, epochs)
     heads = fit(Batch(fit_set, x_fit), seed, epochs, log=log)
     p_service = None
     if service:
         # the service-request lines as scored by heads whose cue row never saw them (design O: re-fitted without their fold)
         p_service = predict(heads, x_service, [e.text for e in service]) if refine is None else \
-            service_out_of_fold(heads, fit_set, x_fit, service, x_service, seed, epochs, threshold_folds)
+            service_out_of_fold(heads, fit_set, x_fit, service, x_service, seed, epochs, threshold_folds, weights)
     if refine is not None:
         row = {"cue": CUE_LEXICAL, "fit_lines": refine(heads, fit_set, x_fit), "extra_lines": len(service),
-               "extra_files": datasets.service_request_files(corpus), "epochs": epochs,
+               "extra_files": datasets.service_request_files(corpus, service_files), "epochs": epochs,
                "recipe": "the heads' own (AdamW lr 2e-3, weight decay 1e-3, cosine, batch 256), shared layer frozen, from the heads' row"}
         log(f"  {CUE_LEXICAL} row of the heads re-fitted on {row['fit_lines']} lines ({len(service)} service-request lines)")
     p_dev = predict(heads, x_dev, [e.text for e in dev])
@@ -858,10 +873,14 @@ def train(
         if service:
             extra = (service, p_service)
         cue_lex, p_dev, out_of_fold, new_domain, extra = cue_lexical(fit_set, dev, p_dev, out_of_fold, new_domain, out_dir,
-                                                                     threshold_folds, log=log, extra=extra)
+                                                                     threshold_folds, log=log, extra=extra, weights=weights)
         if service:
-            cue_lex["extra_files"] = datasets.service_request_files(corpus)
-    offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold, offensive_rule, tweets, new_domain, extra)
+            cue_lex["extra_files"] = datasets.service_request_files(corpus, service_files)
+            cue_lex["extra_weight"] = weights[datasets.SERVICE_REQUEST_SOURCE]
+            if service_floor is not None:
+                cue_lex["extra_floor"] = service_floor
+    offensive_th, cue_th, choice = choose_thresholds(dev, p_dev, out_of_fold, offensive_rule, tweets, new_domain, extra,
+                                                     extra_floor=service_floor if extra is not None else None)
     # both rules' thresholds and what the tweet check says of each: the protocol compares them
     by_rule = {}
     for rule in OFFENSIVE_RULES:
@@ -976,9 +995,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "training lines teach the supervisor_request n-gram model (never the heads) and form a precision group "
                              "of its threshold")
     parser.add_argument("--cue-row", action=argparse.BooleanOptionalAction, default=True,
-                        help="design O of docs/classifier-protocol.md (the default): re-fit the heads' supervisor_request output "
-                             "(one row of weights; the shared layer and every other output unchanged) on its own lines and the "
-                             "service-request files' training lines")
+                        help="design O of docs/classifier-protocol.md (the default; --no-cue-row --service-floor 0.8 gives design N): "
+                             "both service-request files of corpus/unused/ (weighed 3), and the heads' supervisor_request output (one "
+                             "row of weights; the shared layer and every other output unchanged) re-fitted on its own lines and those "
+                             "files' training lines")
+    parser.add_argument("--service-floor", type=float, default=SERVICE_FLOOR, metavar="PRECISION",
+                        help=f"design P of docs/classifier-protocol.md: the precision the supervisor_request threshold must keep on "
+                             f"the service-request lines (default {SERVICE_FLOOR}; every other group keeps 0.8)")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
@@ -992,7 +1015,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
-                   service_requests=args.service_requests, cue_row=args.cue_row,
+                   service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0

@@ -29,6 +29,24 @@ def test_the_lowest_threshold_that_keeps_the_floor_on_all_lines_and_on_the_corpu
     assert th_all == pytest.approx(0.275)
 
 
+def test_a_group_can_be_held_to_a_higher_floor_of_its_own():
+    # design P: the service-request lines must keep precision 0.9, the rest 0.8
+    other_scores = np.array([0.9, 0.8, 0.7, 0.1, 0.1])
+    other_truth = np.array([1, 1, 1, 0, 0])
+    # service-request lines: requests from 0.5 up, look-alikes at 0.45, 0.55 and 0.6
+    svc_scores = np.array([0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.5, 0.6, 0.55, 0.45])
+    svc_truth = np.array([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0])
+    scores = np.concatenate([other_scores, svc_scores])
+    truth = np.concatenate([other_truth, svc_truth])
+    svc = np.array([False] * 5 + [True] * 11)
+    # at 0.8 everywhere, 0.475 keeps 8 of 10 right on the service-request lines
+    assert train.recall_first_threshold(scores, truth, 0.8, groups=[svc])[0] == pytest.approx(0.475)
+    assert train.recall_first_threshold(scores, truth, 0.8, groups=[svc], floors=[None])[0] == pytest.approx(0.475)
+    # at 0.9 there, only from 0.625 (up to 0.6 the look-alike at 0.6 leaves 7 of 8 right, 0.875; then 7 of 7)
+    th, how = train.recall_first_threshold(scores, truth, 0.8, groups=[svc], floors=[0.9])
+    assert th == pytest.approx(0.625) and "0.9 on group 1" in how
+
+
 def test_no_reachable_floor_falls_back_to_best_f1_on_the_corpus_lines_not_to_a_lower_floor():
     # a look-alike above every request: no threshold gives the corpus lines precision 0.8
     scores = np.array([0.99, 0.65, 0.6, 0.55, 0.2, 0.2])

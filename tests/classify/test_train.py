@@ -166,8 +166,8 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     np.testing.assert_allclose(p["cues"][0, j], 0.5 * p["cues_head"][0, j] + 0.5 * p["cue_lexical"][0], atol=1e-6)
     assert "extra_lines" not in cue  # this corpus has no corpus/unused/ service-request file
 
-    # design N (the default): corpus/unused/'s service-request lines of the training split teach the
-    # n-gram model (never the heads) and form a precision group of the threshold; test-split lines are left out
+    # design N (--no-cue-row --service-floor 0.8): corpus/unused/'s service-request lines of the training split
+    # teach the n-gram model (never the heads) and form a precision group of the threshold; test-split lines are left out
     unused = corpus / "unused"
     unused.mkdir()
     service = [("can i speak to someone in billing", ["supervisor_request"]), ("can you send someone to fix my router", []),
@@ -181,7 +181,8 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     in_train = sum(corpus_split(t) == "train" for t, _ in lines)
     assert 0 < in_train < len(lines)
     out5 = tmp_path / "w5"
-    n = train(out5, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache", cue_row=False)
+    n = train(out5, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+              cue_row=False, service_floor=None)
     assert (out5 / "heads.safetensors").read_bytes() == (out2 / "heads.safetensors").read_bytes()  # the heads never read them
     assert n["cue_lexical"]["extra_lines"] == in_train and n["cue_lexical"]["extra_source"] == "service-requests"
     choice = n["recall_first"]["choice"]["supervisor_request"]
@@ -189,10 +190,20 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     assert n["cue_lexical"]["fit_lines"] == cue["fit_lines"] + in_train
     assert "cue_row" not in n
 
-    # design O (the default): the heads' supervisor_request row is re-fitted on its lines and the
-    # service-request lines; every other weight of the heads is the same to the bit
+    # designs O and P (the default): the heads' supervisor_request row is re-fitted on its lines and the
+    # service-request lines (both files, weighed 3), and the threshold must keep precision 0.9 on those
+    # lines; every other weight of the heads is the same to the bit
     from safetensors.numpy import load_file
 
+    with open(unused / "handwritten_person_lookalikes.jsonl", "w") as f:
+        for text, cues in lines:
+            f.write(json.dumps({"text": "so " + text, "speaker": "customer", "sentiment": "neutral", "anger": 0.1, "abuse": "none",
+                                "cues": cues, "source": "handwritten"}) + "\n")
+    in_train_o = in_train + sum(corpus_split("so " + t) == "train" for t, _ in lines)
+    n_again = train(tmp_path / "w5b", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+                    cue_row=False, service_floor=None)
+    assert n_again["cue_lexical"]["extra_lines"] == in_train  # without --cue-row the second file is not read (design N)
+    assert n_again["cue_lexical"]["extra_weight"] == 1.0 and "extra_floor" not in n_again["cue_lexical"]
     out6 = tmp_path / "w6"
     o = train(out6, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
     before, after = load_file(str(out2 / "heads.safetensors")), load_file(str(out6 / "heads.safetensors"))
@@ -202,7 +213,10 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
             np.testing.assert_array_equal(before[key], after[key], err_msg=key)
     assert list(np.flatnonzero((before["cues.weight"] != after["cues.weight"]).any(1))) == [j]
     assert list(np.flatnonzero(before["cues.bias"] != after["cues.bias"])) == [j]
-    assert o["cue_row"]["cue"] == "supervisor_request" and o["cue_row"]["extra_lines"] == in_train
+    assert o["cue_row"]["cue"] == "supervisor_request" and o["cue_row"]["extra_lines"] == in_train_o
+    assert o["cue_lexical"]["extra_lines"] == in_train_o and o["cue_lexical"]["extra_weight"] == 3.0
+    assert o["cue_lexical"]["extra_floor"] == 0.9
+    assert o["cue_row"]["extra_files"] == ["handwritten_service_requests.jsonl", "handwritten_person_lookalikes.jsonl"]
     assert o["cue_row"]["fit_lines"] > in_train
     assert any("row of the heads re-fitted" in line for line in logs)
     assert "supervisor_request` output of the heads" in (out6 / "MODEL_CARD.md").read_text()
