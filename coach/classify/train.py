@@ -121,10 +121,11 @@ RECALL_FIRST_GRID = np.round(np.arange(0.2, 0.8001, 0.025), 3)
 NEW_DOMAIN_SOURCE = "nlupp-banking"
 
 
-def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision: float, groups=(), floors=()) -> tuple[float, str]:
+def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision: float, groups=(), floors=(), names=()) -> tuple[float, str]:
     """The lowest threshold of ``RECALL_FIRST_GRID`` whose precision on all lines, and on each
     subset in ``groups`` (boolean masks) that it fires on, reaches ``min_precision`` (or that
-    group's own floor in ``floors``, aligned with ``groups``; ``None`` or missing: ``min_precision``).
+    group's own floor in ``floors``, aligned with ``groups``; ``None`` or missing: ``min_precision``;
+    ``names``, aligned too, name the groups in the returned account).
 
     Returns (threshold, how it was chosen). When no threshold qualifies, the best F1 on the
     first group (the call-style lines; all lines if no group), clamped to 0.3..0.7."""
@@ -135,7 +136,7 @@ def recall_first_threshold(scores: np.ndarray, truth: np.ndarray, min_precision:
         floor = [floors[i] if i < len(floors) and floors[i] is not None else min_precision for i in range(len(groups))]
         if all(precision_recall_f1(truth[g], pred[g])[0] >= f - 1e-9 for g, f in zip(groups, floor) if pred[g].any()):
             return float(th), f"lowest threshold with precision >= {min_precision}" + "".join(
-                f" ({f} on group {i + 1})" for i, f in enumerate(floor) if f != min_precision)
+                f" ({f} on {names[i] if i < len(names) else f'group {i + 1}'})" for i, f in enumerate(floor) if f != min_precision)
     g = groups[0] if len(groups) else np.ones(len(truth), dtype=bool)
     return best_threshold(scores[g], truth[g], 0.3, 0.7), f"fallback: no threshold reaches precision {min_precision}; best F1 on the corpus lines"
 
@@ -417,7 +418,8 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
             more = ids >= first_extra
             groups = [corpus] + ([new] if new.any() else []) + ([more] if more.any() else [])
             floors = [None] * (len(groups) - 1) + [extra_floor] if more.any() else []
-            cue_th[cue], how = recall_first_threshold(scores, truth, RECALL_FIRST[cue], groups=groups, floors=floors)
+            names = ["the corpus lines"] + (["the new-domain lines"] if new.any() else []) + (["the service-request lines"] if more.any() else [])
+            cue_th[cue], how = recall_first_threshold(scores, truth, RECALL_FIRST[cue], groups=groups, floors=floors, names=names)
             pred = (scores >= cue_th[cue]).astype(int)
             pr, rc, _ = precision_recall_f1(truth, pred)
             cpr, crc, _ = precision_recall_f1(truth[corpus], pred[corpus])
@@ -859,7 +861,8 @@ def train(
     if refine is not None:
         row = {"cue": CUE_LEXICAL, "fit_lines": refine(heads, fit_set, x_fit), "extra_lines": len(service),
                "extra_files": datasets.service_request_files(corpus, service_files), "epochs": epochs,
-               "recipe": "the heads' own (AdamW lr 2e-3, weight decay 1e-3, cosine, batch 256), shared layer frozen, from the heads' row"}
+               "recipe": "the heads' own recipe (AdamW lr 2e-3, weight decay 1e-3, cosine, batch 256), the shared layer frozen, "
+                         "starting from the heads' row"}
         log(f"  {CUE_LEXICAL} row of the heads re-fitted on {row['fit_lines']} lines ({len(service)} service-request lines)")
     p_dev = predict(heads, x_dev, [e.text for e in dev])
     out_of_fold = (out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log, sources=OUT_OF_FOLD_SOURCES,
@@ -991,9 +994,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fit an n-gram model for supervisor_request and average it with the heads (design M of "
                              "docs/classifier-protocol.md; the default, --no-handoff-lexical leaves it out)")
     parser.add_argument("--service-requests", action=argparse.BooleanOptionalAction, default=True,
-                        help="design N of docs/classifier-protocol.md (the default): corpus/unused/handwritten_service_requests.jsonl's "
-                             "training lines teach the supervisor_request n-gram model (never the heads) and form a precision group "
-                             "of its threshold")
+                        help="design N of docs/classifier-protocol.md (the default): the service-request lines of corpus/unused/ "
+                             "(their training split) teach the supervisor_request n-gram model and, with --cue-row, the heads' output "
+                             "for that cue alone, and form a precision group of its threshold (--service-floor)")
     parser.add_argument("--cue-row", action=argparse.BooleanOptionalAction, default=True,
                         help="design O of docs/classifier-protocol.md (the default; --no-cue-row --service-floor 0.8 gives design N): "
                              "both service-request files of corpus/unused/ (weighed 3), and the heads' supervisor_request output (one "

@@ -45,6 +45,8 @@ def test_a_group_can_be_held_to_a_higher_floor_of_its_own():
     # at 0.9 there, only from 0.625 (up to 0.6 the look-alike at 0.6 leaves 7 of 8 right, 0.875; then 7 of 7)
     th, how = train.recall_first_threshold(scores, truth, 0.8, groups=[svc], floors=[0.9])
     assert th == pytest.approx(0.625) and "0.9 on group 1" in how
+    named = train.recall_first_threshold(scores, truth, 0.8, groups=[svc], floors=[0.9], names=["the service-request lines"])
+    assert named == (th, "lowest threshold with precision >= 0.8 (0.9 on the service-request lines)")
 
 
 def test_no_reachable_floor_falls_back_to_best_f1_on_the_corpus_lines_not_to_a_lower_floor():
