@@ -150,3 +150,34 @@ def test_documented_hard_negative_decisions_are_in_the_corpus(corpus, speaker, t
     rows = [r for r in corpus.rows if r["speaker"] == speaker and r["text"] == text]
     assert len(rows) == 1, f"{text!r} missing"
     assert (rows[0]["sentiment"], rows[0]["abuse"], rows[0]["cues"]) == (sentiment, abuse, cues)
+
+
+def test_the_service_request_files_are_well_formed_and_share_no_line_with_the_corpus(corpus, stats):
+    # they teach supervisor_request (designs N and P): a line that is also in the corpus would let
+    # the corpus test split be trained on, and one in both files would sit in both of their splits
+    from coach.classify.datasets import SERVICE_REQUEST_FILES
+    from coach.classify.text import normalize
+
+    in_corpus = {normalize(r["text"]) for r in corpus.rows}
+    seen: dict[str, str] = {}
+    problems = []
+    for name in SERVICE_REQUEST_FILES:
+        path = CORPUS / "unused" / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert len(lines) >= 700, name
+        requests = 0
+        for number, line in enumerate(lines, 1):
+            where = f"{name}:{number}"
+            row = json.loads(line)
+            problems += [f"{where}: {p}" for p in stats.row_problems(row)]
+            text = normalize(row["text"])
+            if row["speaker"] != "customer":
+                problems.append(f"{where}: not a customer line")
+            if text in in_corpus:
+                problems.append(f"{where}: also in corpus/")
+            if text in seen:
+                problems.append(f"{where}: duplicate of {seen[text]}")
+            seen[text] = where
+            requests += "supervisor_request" in row["cues"]
+        assert 0.25 < requests / len(lines) < 0.45, name  # requests and look-alikes, both well covered
+    assert problems == []
