@@ -3,11 +3,13 @@ test-split lines of the service-request files in ``corpus/unused/`` (requests fo
 service requests that name a person without asking for one), which no weights are fitted or
 tuned on.
 
-    python3 benchmarks/check_lookalikes.py [WEIGHTS_DIR ...] [--list]
+    python3 benchmarks/check_lookalikes.py [WEIGHTS_DIR ...] [--list] [--clean]
 
 Prints, for each weights folder (default ``models/classifier``), precision, recall, false alarms
 and misses at the folder's own threshold, per file and pooled; ``--list`` also prints the false
-alarms and misses with the heads' and the n-gram model's scores. No held-out set is read.
+alarms and misses with the heads' and the n-gram model's scores. ``--clean`` scores instead every
+line of ``corpus/checks/*.jsonl``: the clean look-alike check, written after design P by sessions
+that opened no file, which no training reads. No held-out set is read.
 """
 
 from __future__ import annotations
@@ -24,8 +26,24 @@ sys.path.insert(0, str(ROOT))
 CUE = "supervisor_request"
 
 
-def check(weights: Path, listing: bool = False, out=print) -> dict:
+CHECKS = ROOT / "corpus" / "checks"
+
+
+def look_alike_lines() -> dict:
+    """The look-alike check's lines: the test split of each service-request file, by file name."""
     from coach.classify import datasets
+
+    return {name: [e for e in datasets.service_request_examples("test", files=(name,)) if e.text] for name in datasets.SERVICE_REQUEST_FILES}
+
+
+def clean_lines(folder: Path = CHECKS) -> dict:
+    """The clean look-alike check's lines: every line of ``folder/*.jsonl``, by file name."""
+    from coach.classify import datasets
+
+    return {p.name: [e for e in map(datasets.corpus_example, datasets._corpus_rows(p)) if e.text] for p in sorted(folder.glob("*.jsonl"))}
+
+
+def check(weights: Path, listing: bool = False, out=print, sets: dict | None = None) -> dict:
     from coach.classify.classifier import Classifier
     from coach.classify.labels import CUES
     from coach.classify.metrics import precision_recall_f1
@@ -35,8 +53,7 @@ def check(weights: Path, listing: bool = False, out=print) -> dict:
     j = CUES.index(CUE)
     results = {}
     pooled_truth, pooled_pred = [], []
-    for name in datasets.SERVICE_REQUEST_FILES:
-        lines = [e for e in datasets.service_request_examples("test", files=(name,)) if e.text]
+    for name, lines in (look_alike_lines() if sets is None else sets).items():
         if not lines:
             continue
         p = clf.probabilities([e.text for e in lines], [e.speaker for e in lines])
@@ -68,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("weights", nargs="*", type=Path, default=[ROOT / "models" / "classifier"])
     ap.add_argument("--list", action="store_true", help="print the false alarms and misses")
+    ap.add_argument("--clean", action="store_true", help="score corpus/checks/*.jsonl (all lines) instead")
     args = ap.parse_args(argv)
+    sets = clean_lines() if args.clean else None
     for w in args.weights:
-        check(w, args.list)
+        check(w, args.list, sets=sets)
     return 0
 
 
