@@ -40,7 +40,7 @@ def clean_lines(folder: Path = CHECKS) -> dict:
     """The clean look-alike check's lines: every line of ``folder/*.jsonl``, by file name."""
     from coach.classify import datasets
 
-    return {p.name: [e for e in map(datasets.corpus_example, datasets._corpus_rows(p)) if e.text] for p in sorted(folder.glob("*.jsonl"))}
+    return {p.name: [e for e in map(datasets.corpus_example, datasets.corpus_file_rows(p)) if e.text] for p in sorted(folder.glob("*.jsonl"))}
 
 
 def check(weights: Path, listing: bool = False, out=print, sets: dict | None = None) -> dict:

@@ -285,10 +285,10 @@ def corpus_split(text: str) -> str:
 def read_corpus(folder: Path | None = None) -> list[dict]:
     """Every valid line of ``corpus/*.jsonl`` (bad lines are skipped, not fatal)."""
     folder = folder or corpus_dir()
-    return [row for path in sorted(Path(folder).glob("*.jsonl")) for row in _corpus_rows(path)]
+    return [row for path in sorted(Path(folder).glob("*.jsonl")) for row in corpus_file_rows(path)]
 
 
-def _corpus_rows(path: Path) -> list[dict]:
+def corpus_file_rows(path: Path) -> list[dict]:
     """The valid lines of one corpus-format file: JSON objects with a non-empty ``text``."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -343,7 +343,7 @@ def service_request_examples(split: str, folder: Path | None = None, files: Sequ
     rows = []
     for name in service_request_files(folder, files):
         path = Path(folder or corpus_dir()) / "unused" / name
-        rows += [replace(corpus_example(r), source=SERVICE_REQUEST_SOURCE) for r in _corpus_rows(path) if corpus_split(r["text"]) == split]
+        rows += [replace(corpus_example(r), source=SERVICE_REQUEST_SOURCE) for r in corpus_file_rows(path) if corpus_split(r["text"]) == split]
     return rows
 
 
