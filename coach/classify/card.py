@@ -162,6 +162,14 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             f" {row['epochs']} epochs. No other weight of the heads changed; the out-of-fold and hand-off-check scores behind its"
             " threshold come from heads whose row was re-fitted the same way without the lines they score.",
         ]
+    neg = config.get("negation_rows")
+    if neg:
+        lines += [
+            f"- The rows of {', '.join(f'`{c}`' for c in neg['cues'])} were re-fitted the same way (design Q), each on the lines with"
+            f" that label plus the {neg['extra_lines']} training-split lines of `corpus/unused/{neg['extra_file']}` (negated or refused"
+            " cue phrases, \"this is my first time calling\", with contrasting positives); their thresholds are chosen on the"
+            " development split as before.",
+        ]
     lines += [
         "- Guard: an empty text after normalisation is neutral, anger 0, no abuse, no cues.",
         "- Cues are masked by speaker: customer cues only on customer text, agent cues only on agent text.",

@@ -347,6 +347,19 @@ def service_request_examples(split: str, folder: Path | None = None, files: Sequ
     return rows
 
 
+NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phrases and contrasting positives (design Q)
+NEGATION_SOURCE = "negations"
+
+
+def negation_examples(split: str, folder: Path | None = None) -> list[Example]:
+    """The lines of ``corpus/unused/handwritten_negations.jsonl`` in ``split`` (the corpus hash),
+    source ``negations``: read only for the cue rows design Q re-fits, never by the rest of the heads."""
+    path = Path(folder or corpus_dir()) / "unused" / NEGATIONS
+    if not path.is_file():
+        return []
+    return [replace(corpus_example(r), source=NEGATION_SOURCE) for r in corpus_file_rows(path) if corpus_split(r["text"]) == split]
+
+
 def service_request_files(folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[str]:
     """Which of the service-request ``files`` are there, in ``corpus/unused/``."""
     return [name for name in files if (Path(folder or corpus_dir()) / "unused" / name).is_file()]

@@ -50,6 +50,9 @@ SERVICE_REQUEST_WEIGHT = {"N": 1.0, "O": 3.0}
 # (requests for a person and look-alikes that name one), above the 0.8 of every other group: a false
 # "delegate up" when the customer asked for a technician costs the agent's trust in the panel.
 SERVICE_FLOOR = 0.9
+# Design Q: cue rows of the heads re-fitted, as design O's supervisor_request row, on their lines and the
+# negation file's (negated or refused cue phrases, "this is my first time calling", with contrasting positives).
+NEGATION_CUES = ("repeat_contact", "hold_consent", "promise")
 CORPUS_NOISY_COPIES = 3
 # L2 penalty on the word weights of the abuse heads: a word seen in a handful of offensive
 # tweets must not become a rule (Adam would otherwise give rare words full-size steps).
@@ -814,6 +817,7 @@ def train(
     service_requests: bool = True,
     cue_row: bool = True,
     service_floor: float | None = SERVICE_FLOOR,
+    negation_rows: bool = True,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -845,8 +849,11 @@ def train(
     # design O: both service-request files, weighed 3, and the heads' cue row re-fitted on them; N: the first file, weighed 1
     service_files = datasets.SERVICE_REQUEST_FILES if cue_row else (datasets.SERVICE_REQUESTS,)
     service = [e for e in datasets.service_request_examples("train", corpus, service_files) if e.text] if service_requests else []
-    weights = {**SOURCE_WEIGHT, datasets.SERVICE_REQUEST_SOURCE: SERVICE_REQUEST_WEIGHT["O" if cue_row else "N"]}
+    weights = {**SOURCE_WEIGHT, datasets.SERVICE_REQUEST_SOURCE: SERVICE_REQUEST_WEIGHT["O" if cue_row else "N"],
+               datasets.NEGATION_SOURCE: SOURCE_WEIGHT["corpus"]}
     x_service = inputs(service, cache) if service else None
+    negations = [e for e in datasets.negation_examples("train", corpus) if e.text] if negation_rows else []
+    x_negations = inputs(negations, cache) if negations else None
     refine, row = None, None
     if cue_row and service:
         def refine(h, lines, x):
@@ -864,6 +871,15 @@ def train(
                "recipe": "the heads' own recipe (AdamW lr 2e-3, weight decay 1e-3, cosine, batch 256), the shared layer frozen, "
                          "starting from the heads' row"}
         log(f"  {CUE_LEXICAL} row of the heads re-fitted on {row['fit_lines']} lines ({len(service)} service-request lines)")
+    negation = None
+    if negations:
+        # design Q, on the shipped heads only: the out-of-fold and new-domain heads score for the tweet
+        # check and supervisor_request's threshold, which do not read these rows; their thresholds come
+        # from the development split, which holds no negation line
+        lines, x_lines = list(fit_set) + negations, np.concatenate([x_fit, x_negations])
+        negation = {"cues": list(NEGATION_CUES), "extra_lines": len(negations), "extra_file": datasets.NEGATIONS, "epochs": epochs,
+                    "fit_lines": {c: refit_cue_row(heads, lines, x_lines, c, weights, seed, epochs) for c in NEGATION_CUES}}
+        log(f"  {', '.join(NEGATION_CUES)} rows of the heads re-fitted with {len(negations)} negation lines")
     p_dev = predict(heads, x_dev, [e.text for e in dev])
     out_of_fold = (out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log, sources=OUT_OF_FOLD_SOURCES,
                                            refine=refine) if threshold_folds > 1 else None)
@@ -931,6 +947,7 @@ def train(
         **({"offensive_lexical": lexical} if lexical else {}),
         **({"cue_lexical": cue_lex} if cue_lex else {}),
         **({"cue_row": row} if row else {}),
+        **({"negation_rows": negation} if negation else {}),
         "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
         "offensive_f1_tolerance": OFFENSIVE_F1_TOLERANCE,
         "word_l2": WORD_L2,
@@ -1005,6 +1022,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--service-floor", type=float, default=SERVICE_FLOOR, metavar="PRECISION",
                         help=f"design P of docs/classifier-protocol.md: the precision the supervisor_request threshold must keep on "
                              f"the service-request lines (default {SERVICE_FLOOR}; every other group keeps 0.8)")
+    parser.add_argument("--negation-rows", action=argparse.BooleanOptionalAction, default=True,
+                        help="design Q of docs/classifier-protocol.md: re-fit the heads' repeat_contact, hold_consent and promise "
+                             "rows on their lines and corpus/unused/handwritten_negations.jsonl's training lines")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
@@ -1019,6 +1039,7 @@ def run(args: argparse.Namespace) -> int:
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
+                   negation_rows=args.negation_rows,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0

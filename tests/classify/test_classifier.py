@@ -83,18 +83,35 @@ def test_agent_cues_fire_on_clear_positives_and_not_on_negatives(classifier):
 
 
 # Known weakness, kept visible: a mean-pooled sentence vector reads negated phrases much
-# like the phrase itself ("first time calling" sounds like a repeat call).
+# like the phrase itself ("first time calling" sounds like a repeat call). Design Q re-fitted the
+# three cues' rows on corpus/unused/handwritten_negations.jsonl, which mended the first of these.
 @pytest.mark.xfail(reason="negation is weak in frozen mean-pooled sentence vectors", strict=False)
 @pytest.mark.parametrize(
     "text,speaker,cue",
     [
-        ("this is my first time calling", "customer", "repeat_contact"),
         ("no don't put me on hold again", "customer", "hold_consent"),
         ("i don't know when that will be fixed", "agent", "promise"),
     ],
 )
 def test_negated_cue_phrases_do_not_fire(classifier, text, speaker, cue):
     assert cue not in classifier.classify(text, speaker).cues
+
+
+def test_a_first_call_is_not_a_repeat_contact(classifier):
+    assert "repeat_contact" not in classifier.classify("this is my first time calling", "customer").cues
+    assert "repeat_contact" in classifier.classify("this is the third time i've called about this", "customer").cues
+
+
+# The negation file's test split (20 lines no weights were fitted on): the three cues exactly as
+# labelled on 16 of them with the shipped weights (design Q), 10 with design P's.
+def test_negation_test_lines(classifier):
+    from coach.classify.datasets import negation_examples
+
+    lines = negation_examples("test")
+    assert len(lines) >= 20
+    cues = ("repeat_contact", "hold_consent", "promise")
+    right = sum(all((c in classifier.classify(e.text, e.speaker).cues) == bool(e.cues[c]) for c in cues) for e in lines)
+    assert right >= 14
 
 
 # Long merged rants (a recognizer joins several sentences into one utterance): heated and

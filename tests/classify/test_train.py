@@ -220,6 +220,27 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     assert o["cue_row"]["fit_lines"] > in_train
     assert any("row of the heads re-fitted" in line for line in logs)
     assert "supervisor_request` output of the heads" in (out6 / "MODEL_CARD.md").read_text()
+    assert "negation_rows" not in o  # this corpus has no negation file
+
+    # design Q (the default): the negation file's training lines re-fit three more cue rows, and nothing else
+    negated = [("this is my first time calling", []), ("i've called about this three times", ["repeat_contact"]),
+               ("no i don't want to hold", []), ("sure i can hold", ["hold_consent"])]
+    with open(unused / "handwritten_negations.jsonl", "w") as f:
+        for i in range(6):
+            for text, cues in negated:
+                f.write(json.dumps({"text": f"{'well ' * i}{text}", "speaker": "customer", "sentiment": "neutral", "anger": 0.1,
+                                    "abuse": "none", "cues": cues, "source": "handwritten"}) + "\n")
+    out7 = tmp_path / "w7"
+    q = train(out7, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    with_q = load_file(str(out7 / "heads.safetensors"))
+    for key in before:
+        if key not in ("cues.weight", "cues.bias"):
+            np.testing.assert_array_equal(with_q[key], after[key], err_msg=key)
+    rows = {CUES.index(c) for c in ("repeat_contact", "hold_consent", "promise")}
+    assert set(np.flatnonzero((with_q["cues.weight"] != after["cues.weight"]).any(1))) == rows
+    np.testing.assert_array_equal(with_q["cues.weight"][j], after["cues.weight"][j])  # supervisor_request stays O's
+    assert q["negation_rows"]["cues"] == ["repeat_contact", "hold_consent", "promise"]
+    assert 0 < q["negation_rows"]["extra_lines"] < 24 and "design Q" in (out7 / "MODEL_CARD.md").read_text()
 
     # a run without it removes the earlier run's files
     train(out4, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
