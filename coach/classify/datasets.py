@@ -333,6 +333,18 @@ SERVICE_REQUESTS = "handwritten_service_requests.jsonl"  # in corpus/unused/: no
 PERSON_LOOKALIKES = "handwritten_person_lookalikes.jsonl"  # design O: more look-alikes, across domains
 SERVICE_REQUEST_FILES = (SERVICE_REQUESTS, PERSON_LOOKALIKES)
 SERVICE_REQUEST_SOURCE = "service-requests"
+NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phrases and contrasting positives (design Q)
+NEGATION_SOURCE = "negations"
+
+
+def _unused_path(name: str, folder: Path | None = None) -> Path:
+    return Path(folder or corpus_dir()) / "unused" / name
+
+
+def _unused_examples(names: Sequence[str], split: str, source: str, folder: Path | None = None) -> list[Example]:
+    """The lines of the ``corpus/unused/`` files ``names`` that are there, in ``split`` (the corpus hash), as ``source``."""
+    return [replace(corpus_example(r), source=source) for name in names if _unused_path(name, folder).is_file()
+            for r in corpus_file_rows(_unused_path(name, folder)) if corpus_split(r["text"]) == split]
 
 
 def service_request_examples(split: str, folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[Example]:
@@ -340,29 +352,18 @@ def service_request_examples(split: str, folder: Path | None = None, files: Sequ
     source ``service-requests``: requests for a person and look-alikes, read only for
     ``supervisor_request`` (the n-gram model and its threshold since design N; the heads' cue row
     since design O), never by the rest of the heads. A file that is not there gives no lines."""
-    rows = []
-    for name in service_request_files(folder, files):
-        path = Path(folder or corpus_dir()) / "unused" / name
-        rows += [replace(corpus_example(r), source=SERVICE_REQUEST_SOURCE) for r in corpus_file_rows(path) if corpus_split(r["text"]) == split]
-    return rows
-
-
-NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phrases and contrasting positives (design Q)
-NEGATION_SOURCE = "negations"
+    return _unused_examples(files, split, SERVICE_REQUEST_SOURCE, folder)
 
 
 def negation_examples(split: str, folder: Path | None = None) -> list[Example]:
     """The lines of ``corpus/unused/handwritten_negations.jsonl`` in ``split`` (the corpus hash),
     source ``negations``: read only for the cue rows design Q re-fits, never by the rest of the heads."""
-    path = Path(folder or corpus_dir()) / "unused" / NEGATIONS
-    if not path.is_file():
-        return []
-    return [replace(corpus_example(r), source=NEGATION_SOURCE) for r in corpus_file_rows(path) if corpus_split(r["text"]) == split]
+    return _unused_examples((NEGATIONS,), split, NEGATION_SOURCE, folder)
 
 
 def service_request_files(folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[str]:
     """Which of the service-request ``files`` are there, in ``corpus/unused/``."""
-    return [name for name in files if (Path(folder or corpus_dir()) / "unused" / name).is_file()]
+    return [name for name in files if _unused_path(name, folder).is_file()]
 
 
 def training_examples(seed: int = 0, root: Path | None = None, corpus: Path | None = None, tweet_labels: str = "annotated") -> list[Example]:

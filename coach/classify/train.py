@@ -849,6 +849,7 @@ def train(
     # design O: both service-request files, weighed 3, and the heads' cue row re-fitted on them; N: the first file, weighed 1
     service_files = datasets.SERVICE_REQUEST_FILES if cue_row else (datasets.SERVICE_REQUESTS,)
     service = [e for e in datasets.service_request_examples("train", corpus, service_files) if e.text] if service_requests else []
+    service_names = datasets.service_request_files(corpus, service_files)
     weights = {**SOURCE_WEIGHT, datasets.SERVICE_REQUEST_SOURCE: SERVICE_REQUEST_WEIGHT["O" if cue_row else "N"],
                datasets.NEGATION_SOURCE: SOURCE_WEIGHT["corpus"]}
     x_service = inputs(service, cache) if service else None
@@ -867,7 +868,7 @@ def train(
             service_out_of_fold(heads, fit_set, x_fit, service, x_service, seed, epochs, threshold_folds, weights)
     if refine is not None:
         row = {"cue": CUE_LEXICAL, "fit_lines": refine(heads, fit_set, x_fit), "extra_lines": len(service),
-               "extra_files": datasets.service_request_files(corpus, service_files), "epochs": epochs,
+               "extra_files": service_names, "epochs": epochs,
                "recipe": "the heads' own recipe (AdamW lr 2e-3, weight decay 1e-3, cosine, batch 256), the shared layer frozen, "
                          "starting from the heads' row"}
         log(f"  {CUE_LEXICAL} row of the heads re-fitted on {row['fit_lines']} lines ({len(service)} service-request lines)")
@@ -894,7 +895,7 @@ def train(
         cue_lex, p_dev, out_of_fold, new_domain, extra = cue_lexical(fit_set, dev, p_dev, out_of_fold, new_domain, out_dir,
                                                                      threshold_folds, log=log, extra=extra, weights=weights)
         if service:
-            cue_lex["extra_files"] = datasets.service_request_files(corpus, service_files)
+            cue_lex["extra_files"] = service_names
             cue_lex["extra_weight"] = weights[datasets.SERVICE_REQUEST_SOURCE]
             if service_floor is not None:
                 cue_lex["extra_floor"] = service_floor
@@ -1015,7 +1016,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(their training split) teach the supervisor_request n-gram model and, with --cue-row, the heads' output "
                              "for that cue alone, and form a precision group of its threshold (--service-floor)")
     parser.add_argument("--cue-row", action=argparse.BooleanOptionalAction, default=True,
-                        help="design O of docs/classifier-protocol.md (the default; --no-cue-row --service-floor 0.8 gives design N): "
+                        help="design O of docs/classifier-protocol.md (the default; --no-cue-row --service-floor 0.8 --no-negation-rows gives "
+                             "design N): "
                              "both service-request files of corpus/unused/ (weighed 3), and the heads' supervisor_request output (one "
                              "row of weights; the shared layer and every other output unchanged) re-fitted on its own lines and those "
                              "files' training lines")
