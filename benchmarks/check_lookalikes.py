@@ -3,13 +3,15 @@ test-split lines of the service-request files in ``corpus/unused/`` (requests fo
 service requests that name a person without asking for one), which no weights are fitted or
 tuned on.
 
-    python3 benchmarks/check_lookalikes.py [WEIGHTS_DIR ...] [--list] [--clean]
+    python3 benchmarks/check_lookalikes.py [WEIGHTS_DIR ...] [--list] [--clean | --r-check]
 
 Prints, for each weights folder (default ``models/classifier``), precision, recall, false alarms
 and misses at the folder's own threshold, per file and pooled; ``--list`` also prints the false
 alarms and misses with the heads' and the n-gram model's scores. ``--clean`` scores instead every
-line of ``corpus/checks/*.jsonl``: the clean look-alike check, written after design P by sessions
-that opened no file, which no training reads. No held-out set is read.
+line of ``corpus/checks/person_requests_clean.jsonl``: the clean look-alike check, written after
+design P by sessions that opened no file, which no training reads; ``--r-check`` every line of
+``corpus/checks/handoff_lookalikes_clean.jsonl``, the check that decides design R, written the same
+way. No held-out set is read.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ CUE = "supervisor_request"
 
 
 CHECKS = ROOT / "corpus" / "checks"
+CLEAN = "person_requests_clean.jsonl"  # the clean look-alike check (after design P)
+R_CHECK = "handoff_lookalikes_clean.jsonl"  # design R's check: the hand-off check's six false-alarm kinds
 
 
 def look_alike_lines() -> dict:
@@ -36,11 +40,12 @@ def look_alike_lines() -> dict:
     return {name: [e for e in datasets.service_request_examples("test", files=(name,)) if e.text] for name in datasets.SERVICE_REQUEST_FILES}
 
 
-def clean_lines(folder: Path = CHECKS) -> dict:
-    """The clean look-alike check's lines: every line of ``folder/*.jsonl``, by file name."""
+def clean_lines(folder: Path = CHECKS, name: str = CLEAN) -> dict:
+    """A clean check's lines: every line of ``folder/name``, by file name."""
     from coach.classify import datasets
 
-    return {p.name: [e for e in map(datasets.corpus_example, datasets.corpus_file_rows(p)) if e.text] for p in sorted(folder.glob("*.jsonl"))}
+    path = folder / name
+    return {path.name: [e for e in map(datasets.corpus_example, datasets.corpus_file_rows(path)) if e.text]}
 
 
 def check(weights: Path, listing: bool = False, out=print, sets: dict | None = None) -> dict:
@@ -85,9 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("weights", nargs="*", type=Path, default=[ROOT / "models" / "classifier"])
     ap.add_argument("--list", action="store_true", help="print the false alarms and misses")
-    ap.add_argument("--clean", action="store_true", help="score corpus/checks/*.jsonl (all lines) instead")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--clean", action="store_true", help=f"score corpus/checks/{CLEAN} (all lines) instead")
+    which.add_argument("--r-check", action="store_true", help=f"score corpus/checks/{R_CHECK} (all lines) instead")
     args = ap.parse_args(argv)
-    sets = clean_lines() if args.clean else None
+    sets = clean_lines() if args.clean else clean_lines(name=R_CHECK) if args.r_check else None
     for w in args.weights:
         check(w, args.list, sets=sets)
     return 0

@@ -331,7 +331,8 @@ def corpus_examples(split: str, folder: Path | None = None) -> list[Example]:
 
 SERVICE_REQUESTS = "handwritten_service_requests.jsonl"  # in corpus/unused/: not a corpus file
 PERSON_LOOKALIKES = "handwritten_person_lookalikes.jsonl"  # design O: more look-alikes, across domains
-SERVICE_REQUEST_FILES = (SERVICE_REQUESTS, PERSON_LOOKALIKES)
+SERVICE_REQUEST_FILES = (SERVICE_REQUESTS, PERSON_LOOKALIKES)  # and the look-alike check: their test splits
+HANDOFF_LOOKALIKES = "handwritten_handoff_lookalikes.jsonl"  # design R: the hand-off check's six false-alarm kinds
 SERVICE_REQUEST_SOURCE = "service-requests"
 NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phrases and contrasting positives (design Q)
 NEGATION_SOURCE = "negations"

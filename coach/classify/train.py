@@ -818,6 +818,7 @@ def train(
     cue_row: bool = True,
     service_floor: float | None = SERVICE_FLOOR,
     negation_rows: bool = True,
+    handoff_lookalikes: bool = False,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -848,6 +849,8 @@ def train(
     torch.set_num_threads(1)
     # design O: both service-request files, weighed 3, and the heads' cue row re-fitted on them; N: the first file, weighed 1
     service_files = datasets.SERVICE_REQUEST_FILES if cue_row else (datasets.SERVICE_REQUESTS,)
+    if handoff_lookalikes:  # design R: one more file of look-alikes joins the service-request lines, as O's did
+        service_files = (*service_files, datasets.HANDOFF_LOOKALIKES)
     service = [e for e in datasets.service_request_examples("train", corpus, service_files) if e.text] if service_requests else []
     service_names = datasets.service_request_files(corpus, service_files)
     weights = {**SOURCE_WEIGHT, datasets.SERVICE_REQUEST_SOURCE: SERVICE_REQUEST_WEIGHT["O" if cue_row else "N"],
@@ -1027,6 +1030,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--negation-rows", action=argparse.BooleanOptionalAction, default=True,
                         help="design Q of docs/classifier-protocol.md: re-fit the heads' repeat_contact, hold_consent and promise "
                              "rows on their lines and corpus/unused/handwritten_negations.jsonl's training lines")
+    parser.add_argument("--handoff-lookalikes", action=argparse.BooleanOptionalAction, default=False,
+                        help="design R of docs/classifier-protocol.md: corpus/unused/handwritten_handoff_lookalikes.jsonl's "
+                             "training lines (topics to talk about, appointments, people who are parties, managing the call, "
+                             "other senses of transfer and call, help with a task) join the service-request lines")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
@@ -1041,7 +1048,7 @@ def run(args: argparse.Namespace) -> int:
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
-                   negation_rows=args.negation_rows,
+                   negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0
