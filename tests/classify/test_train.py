@@ -242,6 +242,24 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     assert q["negation_rows"]["cues"] == ["repeat_contact", "hold_consent", "promise"]
     assert 0 < q["negation_rows"]["extra_lines"] < 24 and "design Q" in (out7 / "MODEL_CARD.md").read_text()
 
+    # design R (--handoff-lookalikes): a third file's training lines join the service-request lines, in the
+    # heads' row, the n-gram model and the threshold's precision group; without the flag it is not read
+    third = [("i want to talk about my bill", []), ("i want to talk to someone about my bill", ["supervisor_request"])]
+    with open(unused / "handwritten_handoff_lookalikes.jsonl", "w") as f:
+        for i in range(6):
+            for text, cues in third:
+                f.write(json.dumps({"text": f"{'right ' * i}{text}", "speaker": "customer", "sentiment": "neutral", "anger": 0.1,
+                                    "abuse": "none", "cues": cues, "source": "handwritten"}) + "\n")
+    in_third = sum(corpus_split(f"{'right ' * i}{t}") == "train" for i in range(6) for t, _ in third)
+    assert in_third > 0
+    r = train(tmp_path / "w8", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+              handoff_lookalikes=True)
+    assert r["cue_row"]["extra_lines"] == r["cue_lexical"]["extra_lines"] == in_train_o + in_third
+    assert r["cue_row"]["extra_files"][-1] == "handwritten_handoff_lookalikes.jsonl"
+    assert r["recall_first"]["choice"]["supervisor_request"]["extra_lines"] == in_train_o + in_third
+    assert train(tmp_path / "w9", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+                 )["cue_row"]["extra_lines"] == in_train_o
+
     # a run without it removes the earlier run's files
     train(out4, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
           cue_lexical_model=False)
