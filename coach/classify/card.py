@@ -64,6 +64,20 @@ def _cue_table(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _service_lines(config: dict, cue_lex: dict) -> str:
+    """The sentence on the service-request lines of the n-gram model's fit (designs N to P), or ''."""
+    if not cue_lex.get("extra_lines"):
+        return ""
+    files = " and ".join(f"`corpus/unused/{name}`" for name in cue_lex.get("extra_files", ["handwritten_service_requests.jsonl"]))
+    # design O re-fits the heads' cue row on them (without the scored line's fold); design N's heads never saw them
+    scored = ("which the rest of the heads never read); scored by the heads with their cue row re-fitted without their fold"
+              if config.get("cue_row") else "which the heads never read); scored by the heads")
+    floor = f"{cue_lex['extra_floor']} (design P)." if cue_lex.get("extra_floor") else "0.8."
+    return (f" Of those lines, {cue_lex['extra_lines']} are the training split of {files} (design N: requests for a person and"
+            f" look-alikes, {scored} and by n-gram models fitted without their fold, they are one more group on which the threshold"
+            f" must keep precision {floor}")
+
+
 def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -> Path:
     m = config["metrics"]
     lines = [
@@ -143,15 +157,7 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             f"  ({cue_lex['positives']} positive; the heads' loss weights, positives counted 4 times), run with numpy at call time. The cue's",
             f"  probability is `{cue_lex['head_weight']} * heads + {round(1 - cue_lex['head_weight'], 3)} * n-grams` (fixed, not chosen); every score",
             "  its threshold was chosen on was made the same way (out-of-fold lines and the hand-off check's lines from n-gram",
-            "  models fitted without them)."
-            + (f" Of those lines, {cue_lex['extra_lines']} are the training split of "
-               + " and ".join(f"`corpus/unused/{name}`" for name in cue_lex.get("extra_files", ["handwritten_service_requests.jsonl"]))
-               + " (design N: requests for a person and look-alikes"
-               + (", which the rest of the heads never read); scored by the heads with their cue row re-fitted without their fold"
-                  if config.get("cue_row") else ", which the heads never read); scored by the heads")
-               + " and by n-gram models fitted without their fold, they are one more group on which the threshold must keep precision "
-               + (f"{cue_lex['extra_floor']} (design P)." if cue_lex.get("extra_floor") else "0.8.")
-               if cue_lex.get("extra_lines") else ""),
+            "  models fitted without them)." + _service_lines(config, cue_lex),
         ]
     row = config.get("cue_row")
     if row:
