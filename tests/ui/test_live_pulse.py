@@ -122,3 +122,41 @@ def test_live_panel_follows_a_call_and_recovers_when_the_softphone_sink_vanishes
     assert all(e["start"] >= events[i_lost]["t"] for e in after)  # no time jump backwards
     assert any(e["type"] == "signals" for e in events[i_back:])  # and classified, coached on
     assert events[-1]["type"] == "call_ended"
+
+
+def test_sigterm_ends_a_live_call_cleanly_and_keeps_what_was_said(pulse_null_sink, tmp_path):
+    # a service manager or `kill` stops the panel with SIGTERM: it closes as on Ctrl-C, and the call log
+    # keeps the utterance already shown and ends with call_ended
+    from coach.demo import Line
+
+    first = _customer_side([Line("customer", "My internet keeps dropping every evening.")], tmp_path / "first.wav")
+    env = dict(pulse_null_sink, COACH_UI_TRACE="/dev/stdout", COACH_DATA_DIR=str(tmp_path / "data"),
+               COACH_CONFIG_DIR=str(tmp_path / "config"), QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
+    coach = subprocess.Popen([sys.executable, "-m", "coach", "live", "--customer-device", "pulse", "--engine", "whisper"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(300, coach.kill)
+    watchdog.start()
+    shown = None
+    try:
+        for line in coach.stdout:
+            if not line.startswith("{"):
+                continue
+            mark = json.loads(line)
+            if mark["what"] == "ready":
+                subprocess.run(["paplay", "--device=coach_test", str(first)], env=pulse_null_sink, check=True, timeout=60)
+            elif mark["what"] == "utterance_shown" and "internet" in mark["text"].lower():
+                shown = mark
+                break
+        coach.send_signal(signal.SIGTERM)
+        _, err = coach.communicate(timeout=60)
+    finally:
+        watchdog.cancel()
+        if coach.poll() is None:
+            coach.kill()
+    assert shown is not None, err[-2000:]
+    assert coach.returncode == 0, err[-2000:]
+    logs = list((tmp_path / "data" / "calls").glob("*.jsonl"))
+    assert len(logs) == 1, err[-2000:]
+    events = read_log(logs[0])
+    assert any(e["type"] == "utterance" and "internet" in e["text"].lower() for e in events)
+    assert events[-1]["type"] == "call_ended"
