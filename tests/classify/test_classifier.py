@@ -97,6 +97,23 @@ def test_negated_cue_phrases_do_not_fire(classifier, text, speaker, cue):
     assert cue not in classifier.classify(text, speaker).cues
 
 
+# Known weakness, kept visible (found 2026-12-01, after design R): a threat to the agent's job is not
+# a threat of harm (corpus/README.md: `threat` is "of physical harm to anyone"), but these read as
+# `threat`, and the default playbook ends the call at once on a threat. No corpus line has this kind;
+# mending it re-trains the abuse heads, which moves every OLID row: a design of its own.
+@pytest.mark.xfail(reason="job threats read as threats of harm: the corpus has no line of this kind", strict=False)
+@pytest.mark.parametrize("text", ["i'll get you fired", "i'll make sure you lose your job"])
+def test_a_threat_to_the_agents_job_is_not_a_threat_of_harm(classifier, text):
+    assert classifier.classify(text, "customer").abuse != "threat"
+
+
+def test_complaints_and_legal_threats_are_not_abuse(classifier):
+    # legitimate, if angry: corpus/README.md's label rule (not churn, not abuse)
+    for text in ("i'm going to report you to your manager", "i'll be reporting this to the ombudsman",
+                 "you'll be hearing from my solicitor"):
+        assert classifier.classify(text, "customer").abuse == "none", text
+
+
 def test_a_first_call_is_not_a_repeat_contact(classifier):
     assert "repeat_contact" not in classifier.classify("this is my first time calling", "customer").cues
     assert "repeat_contact" in classifier.classify("this is the third time i've called about this", "customer").cues
