@@ -152,8 +152,8 @@ def test_documented_hard_negative_decisions_are_in_the_corpus(corpus, speaker, t
     assert (rows[0]["sentiment"], rows[0]["abuse"], rows[0]["cues"]) == (sentiment, abuse, cues)
 
 
-def test_the_service_request_files_are_well_formed_and_share_no_line_with_the_corpus(corpus, stats):
-    # they teach supervisor_request (designs N and P): a line that is also in the corpus would let
+def test_the_service_request_and_check_files_are_well_formed_and_share_no_line(corpus, stats):
+    # they teach supervisor_request (designs N to R), or measure it (corpus/checks/): a line that is also in the corpus would let
     # the corpus test split be trained on, and one in both files would sit in both of their splits
     from coach.classify.datasets import HANDOFF_LOOKALIKES, SERVICE_REQUEST_FILES
     from coach.classify.text import normalize
