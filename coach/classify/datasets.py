@@ -336,6 +336,8 @@ HANDOFF_LOOKALIKES = "handwritten_handoff_lookalikes.jsonl"  # design R: the han
 SERVICE_REQUEST_SOURCE = "service-requests"
 NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phrases and contrasting positives (design Q)
 NEGATION_SOURCE = "negations"
+JOB_THREATS = "handwritten_job_threats.jsonl"  # in corpus/unused/: threats to the agent's job (insult) beside threats of harm (design S)
+JOB_THREAT_SOURCE = "job-threats"
 
 
 def _unused_path(name: str, folder: Path | None = None) -> Path:
@@ -360,6 +362,12 @@ def negation_examples(split: str, folder: Path | None = None) -> list[Example]:
     """The lines of ``corpus/unused/handwritten_negations.jsonl`` in ``split`` (the corpus hash),
     source ``negations``: read only for the cue rows design Q re-fits, never by the rest of the heads."""
     return _unused_examples((NEGATIONS,), split, NEGATION_SOURCE, folder)
+
+
+def job_threat_examples(split: str, folder: Path | None = None) -> list[Example]:
+    """The lines of ``corpus/unused/handwritten_job_threats.jsonl`` in ``split`` (the corpus hash),
+    source ``job-threats``: read only for the abuse-type output design S re-fits, never by the rest of the heads."""
+    return _unused_examples((JOB_THREATS,), split, JOB_THREAT_SOURCE, folder)
 
 
 def service_request_files(folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[str]:
