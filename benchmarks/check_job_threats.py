@@ -1,7 +1,9 @@
-"""The S check of docs/classifier-protocol.md (design S): the abuse label of threats to the agent's
-job (`insult`), threats of harm (`threat`) and legitimate pressure (`none`), on every line of
-``corpus/checks/job_threats_clean.jsonl`` (written by sessions that opened no file; no training reads
-it), and on the test split of ``corpus/unused/handwritten_job_threats.jsonl``.
+"""The job-threat checks of docs/classifier-protocol.md (designs S and T): the abuse label of threats
+to the agent's job (`insult`), threats of harm (`threat`) and legitimate pressure (`none`), on every
+line of ``corpus/checks/job_threats_check_t.jsonl`` (the T check, which decides design T),
+``corpus/checks/job_threats_clean.jsonl`` (the S check: P's misses on it were read, so it only
+reports), both written by sessions that opened no file and read by no training, and on the test
+split of ``corpus/unused/handwritten_job_threats.jsonl``.
 
     python3 benchmarks/check_job_threats.py [WEIGHTS_DIR ...] [--list]
 
@@ -20,16 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHECK = ROOT / "corpus" / "checks" / "job_threats_clean.jsonl"
+CHECKS = (ROOT / "corpus" / "checks" / "job_threats_check_t.jsonl", ROOT / "corpus" / "checks" / "job_threats_clean.jsonl")
 LABELS = ("none", "profanity", "insult", "threat")
 
 
 def check_sets() -> dict:
     from coach.classify import datasets
 
-    rows = datasets.corpus_file_rows(CHECK)
     return {
-        CHECK.name: [(r["text"], r["abuse"]) for r in rows],
+        **{path.name: [(r["text"], r["abuse"]) for r in datasets.corpus_file_rows(path)] for path in CHECKS},
         f"{datasets.JOB_THREATS} (test split)": [(e.text, LABELS[0] if not e.offensive else datasets.ABUSE_TYPES[e.abuse_type])
                                                  for e in datasets.job_threat_examples("test")],
     }

@@ -152,10 +152,10 @@ def test_documented_hard_negative_decisions_are_in_the_corpus(corpus, speaker, t
     assert (rows[0]["sentiment"], rows[0]["abuse"], rows[0]["cues"]) == (sentiment, abuse, cues)
 
 
-def test_the_service_request_and_check_files_are_well_formed_and_share_no_line(corpus, stats):
-    # they teach supervisor_request (designs N to R), or measure it (corpus/checks/): a line that is also in the corpus would let
-    # the corpus test split be trained on, and one in both files would sit in both of their splits
-    from coach.classify.datasets import HANDOFF_LOOKALIKES, SERVICE_REQUEST_FILES
+def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, stats):
+    # they teach supervisor_request (designs N to R) or abuse (design T), or measure them (corpus/checks/): a line that is also in
+    # the corpus would let the corpus test split be trained on, and one in two files would sit in both of their splits
+    from coach.classify.datasets import HANDOFF_LOOKALIKES, JOB_THREATS, SERVICE_REQUEST_FILES
     from coach.classify.text import normalize
 
     in_corpus = {normalize(r["text"]) for r in corpus.rows}
@@ -163,14 +163,15 @@ def test_the_service_request_and_check_files_are_well_formed_and_share_no_line(c
     problems = []
     # and the lines that only measure (corpus/checks/): a line in a check and a training file is no check
     checks = sorted((CORPUS / "checks").glob("*.jsonl"))
-    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES)] + checks:
+    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES, JOB_THREATS)] + checks:
         name = f"{path.parent.name}/{path.name}"
         lines = path.read_text(encoding="utf-8").splitlines()
-        assert len(lines) >= 250, name
-        requests = 0
+        assert len(lines) >= 140, name
+        rows = []
         for number, line in enumerate(lines, 1):
             where = f"{name}:{number}"
             row = json.loads(line)
+            rows.append(row)
             problems += [f"{where}: {p}" for p in stats.row_problems(row)]
             text = normalize(row["text"])
             if row["speaker"] != "customer":
@@ -180,6 +181,9 @@ def test_the_service_request_and_check_files_are_well_formed_and_share_no_line(c
             if text in seen:
                 problems.append(f"{where}: duplicate of {seen[text]}")
             seen[text] = where
-            requests += "supervisor_request" in row["cues"]
-        assert 0.25 < requests / len(lines) < 0.45, name  # requests and look-alikes, both well covered
+        if "job_threats" in path.name:  # job threats (insult), threats of harm and legitimate pressure, each well covered
+            for label in ("none", "insult", "threat"):
+                assert sum(r["abuse"] == label for r in rows) / len(rows) > 0.2, (name, label)
+        else:  # requests for a person and look-alikes, both well covered
+            assert 0.25 < sum("supervisor_request" in r["cues"] for r in rows) / len(rows) < 0.45, name
     assert problems == []
