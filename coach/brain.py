@@ -66,6 +66,7 @@ class CallBrain:
             signals = self.tracker.on_tick(event.t)
             return [signals, *self.engine.handle(signals), *self.engine.handle(event)]
         if isinstance(event, AgentAction):
+            self.tracker.on_action(event)  # a hold is a time out: it weighs the customer's next words
             return list(self.engine.handle(event))
         return []
 

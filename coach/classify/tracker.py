@@ -11,6 +11,12 @@ Anger smoothing (customer utterances only; the agent never changes it):
   furious sentence lifts it at once;
 * falling: an exponential moving average weighted by the utterance's duration with a
   half-life of ``half_life`` seconds of customer speech, so calm words cool it slowly;
+* a time out counts as cooling time: the seconds the customer spent on hold (from the agent's
+  hold, or the customer's agreeing to hold, to the back-from-hold or the customer's next words)
+  are added to the weight of the customer's first utterance after it. The doctrine's time out is
+  "30 seconds or so while you are away" in which the customer "may have calmed down": if they come
+  back calm, the level falls at once as far as the hold allows; if they come back still angry, it
+  stays up (the hold only weighs the new reading, it lowers nothing by itself);
 * ``anger_trend``: the change of the level over the last minute of call time, per minute.
 """
 
@@ -19,7 +25,7 @@ from __future__ import annotations
 from collections import deque
 
 from coach.classify.names import find_name
-from coach.events import CUSTOMER, AbuseEvent, CallSignals, Classified, CueEvent, Partial
+from coach.events import CUSTOMER, AbuseEvent, AgentAction, CallSignals, Classified, CueEvent, Partial
 
 RISE = 0.7
 TREND_SPAN = 60.0
@@ -40,6 +46,9 @@ class SignalTracker:
         self._name_from_customer = False
         self._open: dict[str, float] = {}  # channel -> start of its open (not yet final) speech
         self._last_speech_end = 0.0
+        # a hold the customer has not yet spoken after: its start, and its end (None while it lasts)
+        self._hold_start: float | None = None
+        self._hold_end: float | None = None
         # (t, level) after each change, plus at most one point a second from ticks
         self._history: deque[tuple[float, float]] = deque([(0.0, 0.0)])
 
@@ -62,7 +71,9 @@ class SignalTracker:
         self.talk_time[u.channel] = self.talk_time.get(u.channel, 0.0) + duration
         if u.channel == CUSTOMER:
             self.sentiment = cls.sentiment
-            self._smooth(float(cls.anger), duration)
+            self._smooth(float(cls.anger), duration + self._take_hold(u.start))
+            if "hold_consent" in cls.cues:
+                self._hold_start, self._hold_end = u.end, None  # the agent is about to put them on hold
             if cls.abuse != "none":
                 self.abuse.append(AbuseEvent(u.end, cls.abuse, u.text, float(cls.abuse_score)))
         for cue in cls.cues:
@@ -72,6 +83,14 @@ class SignalTracker:
             self.customer_name = name
             self._name_from_customer = u.channel == CUSTOMER
         return self._signals(c)
+
+    def on_action(self, a: AgentAction) -> None:
+        """The agent put the customer on hold or came back: the time between is a time out."""
+        self._advance(a.t)
+        if a.action == "hold" and self._hold_start is None:
+            self._hold_start, self._hold_end = a.t, None
+        elif a.action == "back_from_hold" and self._hold_start is not None:
+            self._hold_end = a.t  # later silence is not hold time
 
     def on_tick(self, t: float) -> CallSignals:
         """Call time moved on: silence grows, the trend window slides."""
@@ -89,6 +108,15 @@ class SignalTracker:
         # keep one point at or before the cutoff: the level that held at the window's start
         while len(self._history) > 1 and self._history[1][0] <= cutoff:
             self._history.popleft()
+
+    def _take_hold(self, start: float) -> float:
+        """Seconds on hold since the customer last spoke (0 if none), up to ``start`` if the hold is still open."""
+        if self._hold_start is None:
+            return 0.0
+        end = self._hold_end if self._hold_end is not None else start
+        held = max(end - self._hold_start, 0.0)
+        self._hold_start = self._hold_end = None
+        return held
 
     def _smooth(self, anger: float, duration: float) -> None:
         anger = min(max(anger, 0.0), 1.0)

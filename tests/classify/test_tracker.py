@@ -9,7 +9,7 @@ import pytest
 
 from coach.classify.names import find_name
 from coach.classify.tracker import SignalTracker
-from coach.events import Partial
+from coach.events import AgentAction, Partial
 
 # this folder's conftest.py by its path: "from conftest import" finds whichever conftest module
 # pytest loaded first under that name (tests/playbook's, when both folders are collected)
@@ -42,6 +42,45 @@ def test_calm_speech_cools_anger_with_a_half_life_of_customer_speech():
         tr.on_classified(classified("customer", t, t + 5.0, "calm", anger=0.0))
         t += 5.0
     assert tr.anger == pytest.approx(start / 2, rel=0.01)
+
+
+def _angry_then_hold(tr: SignalTracker) -> None:
+    tr.on_classified(classified("customer", 0.0, 3.0, "this is a disgrace", anger=0.9))
+    tr.on_classified(classified("customer", 4.0, 5.0, "fine i can hold", anger=0.7, cues=("hold_consent",)))
+
+
+def test_a_hold_counts_as_cooling_time_when_the_customer_comes_back_calm():
+    held, talked = SignalTracker(half_life=20.0), SignalTracker(half_life=20.0)
+    _angry_then_hold(held)
+    before = held.anger
+    calm = held.on_classified(classified("customer", 33.0, 35.0, "okay thanks for coming back", anger=0.0)).anger
+    # the same words 28 s later without a hold: silence alone cools nothing
+    talked.on_classified(classified("customer", 0.0, 3.0, "this is a disgrace", anger=0.9))
+    talked.on_classified(classified("customer", 4.0, 5.0, "i see", anger=0.7))
+    plain = talked.on_classified(classified("customer", 33.0, 35.0, "okay thanks for coming back", anger=0.0)).anger
+    # 28 s on hold + 2 s of speech = 1.5 half-lives: the level keeps 0.5 ** 1.5 of its distance to calm
+    assert calm == pytest.approx(before * 0.5 ** 1.5, rel=0.01)
+    assert plain > 0.6 > calm
+
+
+def test_coming_back_from_hold_still_angry_keeps_the_level_up():
+    tr = SignalTracker()
+    _angry_then_hold(tr)
+    assert tr.on_classified(classified("customer", 33.0, 35.0, "you kept me waiting again", anger=0.9)).anger > 0.8
+
+
+def test_the_hold_ends_when_the_agent_comes_back_and_counts_once():
+    tr = SignalTracker(half_life=20.0)
+    tr.on_classified(classified("customer", 0.0, 3.0, "this is a disgrace", anger=0.9))
+    before = tr.anger
+    tr.on_action(AgentAction(10.0, "hold"))
+    tr.on_action(AgentAction(18.0, "back_from_hold"))
+    # 8 s on hold (not the 40 s until the customer speaks) + 2 s of speech = half a half-life
+    first = tr.on_classified(classified("customer", 50.0, 52.0, "ok", anger=0.0)).anger
+    assert first == pytest.approx(before * 0.5 ** 0.5, rel=0.01)
+    # the hold is spent: the next words weigh only their own 2 s
+    second = tr.on_classified(classified("customer", 53.0, 55.0, "ok", anger=0.0)).anger
+    assert second == pytest.approx(first * 0.5 ** 0.1, rel=0.01)
 
 
 def test_agent_utterances_do_not_change_anger_or_customer_sentiment():
