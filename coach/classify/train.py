@@ -181,6 +181,20 @@ def split_and_augment(examples: Sequence[Example], seed: int) -> tuple[list[Exam
     return dev, fit_set, parents
 
 
+def with_job_threats(fit_set: list[Example], parents: list[str], seed: int, corpus: Path | None = None) -> tuple[list[Example], list[str]]:
+    """Design T: the training split of ``corpus/unused/handwritten_job_threats.jsonl`` joins the
+    fitting lines as corpus lines (weight 3, noisy copies from a random stream of their own, so the
+    other lines' copies stay as they were); the development split is unchanged."""
+    rng = random.Random(seed + 1)
+    lines = [replace(e, source="corpus") for e in datasets.job_threat_examples("train", corpus) if e.text]
+    fit_set, parents = list(fit_set), list(parents)
+    for e in lines:
+        copies = augment([e], rng)
+        fit_set += [e, *copies]
+        parents += [e.text] * (1 + len(copies))
+    return fit_set, parents
+
+
 class Batch:
     """The examples as aligned arrays: inputs, labels and a mask per head."""
 
@@ -819,6 +833,7 @@ def train(
     service_floor: float | None = SERVICE_FLOOR,
     negation_rows: bool = True,
     handoff_lookalikes: bool = False,
+    job_threats: bool = False,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -833,6 +848,8 @@ def train(
     examples = datasets.training_examples(seed, data_root, corpus, tweet_labels)
     annotations = datasets.annotated_tweets(data_root)
     dev, fit_set, parents = split_and_augment(examples, seed)
+    if job_threats:
+        fit_set, parents = with_job_threats(fit_set, parents, seed, corpus)
     corpus_test = [e for e in datasets.corpus_examples("test", corpus) if e.text]
     log(f"examples: {len(fit_set)} to fit (with noisy copies), {len(dev)} dev, {len(corpus_test)} corpus test")
 
@@ -952,6 +969,8 @@ def train(
         **({"cue_lexical": cue_lex} if cue_lex else {}),
         **({"cue_row": row} if row else {}),
         **({"negation_rows": negation} if negation else {}),
+        **({"job_threats": {"file": datasets.JOB_THREATS, "fit_lines": len(datasets.job_threat_examples("train", corpus)),
+                            "as": "corpus lines of the heads' fitting set (design T)"}} if job_threats else {}),
         "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
         "offensive_f1_tolerance": OFFENSIVE_F1_TOLERANCE,
         "word_l2": WORD_L2,
@@ -1030,6 +1049,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--negation-rows", action=argparse.BooleanOptionalAction, default=True,
                         help="design Q of docs/classifier-protocol.md: re-fit the heads' repeat_contact, hold_consent and promise "
                              "rows on their lines and corpus/unused/handwritten_negations.jsonl's training lines")
+    parser.add_argument("--job-threats", action=argparse.BooleanOptionalAction, default=False,
+                        help="design T (docs/classifier-protocol.md): the training split of corpus/unused/"
+                             "handwritten_job_threats.jsonl joins the heads' fitting lines as corpus lines")
     parser.add_argument("--handoff-lookalikes", action=argparse.BooleanOptionalAction, default=False,
                         help="design R of docs/classifier-protocol.md: corpus/unused/handwritten_handoff_lookalikes.jsonl's "
                              "training lines (topics to talk about, appointments, people who are parties, managing the call, "
@@ -1048,7 +1070,7 @@ def run(args: argparse.Namespace) -> int:
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
-                   negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes,
+                   negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes, job_threats=args.job_threats,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0
