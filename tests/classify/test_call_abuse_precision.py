@@ -70,7 +70,7 @@ SCRIPTED = {
         # "useless" aimed at the router and the support, with a swear word: not a threat, not none
         ("This damn router is useless, and so is your support.", ("profanity", "insult")),
         ("I want to speak to your manager right now.", "none"),
-        ("You useless idiot, you are not listening to me at all.", "insult"),
+        ("You incompetent clown, you are not listening to me at all.", "insult"),
         ("Then put me through to someone who is not a complete idiot.", "insult"),
         ("Fine, I can hold.", "none"),
         ("Okay. I appreciate that you came back.", "none"),
