@@ -66,7 +66,7 @@ class Classifier:
         # The offensive probability is the heads' combined with a lexical model's when the weights
         # have one: alt-profanity-check's model (``wordsvm``, design K) or the n-gram model
         # (``lexmodel``, opt-in); its files are checked by the manifest above.
-        self.lexical, self.head_weight = None, 1.0
+        self.lexical, self.head_weight, self.insult_floor = None, 1.0, None
         lexical = self.config.get("offensive_lexical")
         if lexical is not None:
             from coach.classify.lexmodel import lexical_files, load_lexical
@@ -75,6 +75,7 @@ class Classifier:
 
             def load_offensive():
                 self.head_weight = float(lexical["head_weight"])
+                self.insult_floor = lexical.get("spare_insults_above")
                 return load_lexical(folder, kind)
 
             self.lexical = _word_model(load_offensive, folder, lexical_files(kind),
@@ -130,12 +131,12 @@ class Classifier:
             "cues": sigmoid(out["cues"]),
         }
         if self.lexical is not None:
-            from coach.classify.lexmodel import combine, threat_rows
+            from coach.classify.lexmodel import combine, spared_rows
 
             probs["offensive_head"] = probs["offensive"]
             probs["offensive_lexical"] = self.lexical.probabilities(normalized)
             probs["offensive"] = combine(probs["offensive_head"], probs["offensive_lexical"], self.head_weight,
-                                         threat_rows(probs["abuse_type"]))
+                                         spared_rows(probs["abuse_type"], probs["offensive_head"], self.insult_floor))
         if self.cue_lexical is not None:
             from coach.classify.lexmodel import combine_cue
 

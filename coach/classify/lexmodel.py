@@ -179,6 +179,20 @@ def threat_rows(abuse_type: np.ndarray) -> np.ndarray:
     return np.asarray(abuse_type).argmax(axis=-1) == ABUSE_TYPES.index("threat")
 
 
+def spared_rows(abuse_type: np.ndarray, p_head: np.ndarray, insult_floor: float | None = None) -> np.ndarray:
+    """Rows the lexical model may not talk the heads down on: the heads read a threat, or (design U
+    of docs/classifier-protocol.md, when ``insult_floor`` is set) an insult with the heads' own
+    offensive probability at least ``insult_floor`` ("you'll be out of a job by friday" has no swear
+    word either)."""
+    from coach.classify.labels import ABUSE_TYPES
+
+    rows = threat_rows(abuse_type)
+    if insult_floor is not None:
+        insult = np.asarray(abuse_type).argmax(axis=-1) == ABUSE_TYPES.index("insult")
+        rows = rows | (insult & (np.asarray(p_head) >= insult_floor))
+    return rows
+
+
 def combine(p_head: np.ndarray, p_lexical: np.ndarray, head_weight: float, threat: np.ndarray | None = None) -> np.ndarray:
     """``head_weight * head + (1 - head_weight) * lexical``; on ``threat`` rows (the heads read a
     threat) never below the head's own probability: the lexical model was fitted on no threats

@@ -28,6 +28,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from coach.classify import datasets
+from coach.classify.abuse_refit import refit_abuse_outputs
 from coach.classify.cue_row import refit_cue_row
 from coach.classify.datasets import Example
 from coach.classify.features import WORD_BUCKETS, word_bags, word_ids
@@ -41,6 +42,9 @@ from coach.classify.weights import CONFIG, DEFAULT_DIR, MANIFEST, WEIGHTS, write
 DEV_PERCENT = 10
 # How much one example of each source counts in the loss: the call-style corpus is
 # small but closest to what the classifier reads in a call.
+# design U: the lexical combination keeps the heads' probability where they read an insult at least this sure
+# (chosen on lines that decide nothing, before U was run: docs/classifier-protocol.md, design U)
+SPARE_INSULTS_ABOVE = 0.8
 SOURCE_WEIGHT = {"corpus": 3.0, "tweeteval-emotion": 3.0, "tweeteval-sentiment": 2.0}
 # The service-request lines (read for supervisor_request only): design N's protocol said they weigh 3,
 # as corpus lines, but SOURCE_WEIGHT had no key for them, so N fitted them at 1 (and its shipped
@@ -345,13 +349,13 @@ def tweet_pool(dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_of_fold
 def with_lexical_pool(pool: TweetPool, out_dir: Path, lexical: dict) -> TweetPool:
     """The tweet check's lines scored as the classifier scores them with the lexical model of
     ``lexical`` (its config section) in ``out_dir``."""
-    from coach.classify.lexmodel import combine, load_lexical, threat_rows
+    from coach.classify.lexmodel import combine, load_lexical, spared_rows
 
     if not len(pool.scores):
         return pool
     model = load_lexical(out_dir, lexical.get("kind", "ngram"))
     return pool._replace(scores=combine(pool.scores, model.probabilities(list(pool.texts)), lexical["head_weight"],
-                                        threat_rows(pool.abuse_probs)).astype(np.float64))
+                                        spared_rows(pool.abuse_probs, pool.scores, lexical.get("spare_insults_above"))).astype(np.float64))
 
 
 def tweet_check(pool: TweetPool, threshold: float) -> dict:
@@ -464,7 +468,7 @@ def choose_thresholds(examples: Sequence[Example], p: dict[str, np.ndarray], out
 
 
 def offensive_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[str, np.ndarray], out_dir: Path, log=print,
-                      kind: str = "ngram") -> dict:
+                      kind: str = "ngram", insult_floor: float | None = None) -> dict:
     """Write the lexical offensive model of ``kind`` to ``out_dir`` and choose its combination
     with the heads; returns the config section (with dev scores of the heads alone, the lexical
     model alone and the combination, to show what the combination buys).
@@ -482,7 +486,7 @@ def offensive_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev:
     idx = np.array([i for i, e in enumerate(dev) if e.offensive is not None])
     truth = np.array([int(dev[i].offensive >= 0.5) for i in idx])
     head = np.asarray(p_dev["offensive"])[idx]
-    threat = lexmodel.threat_rows(p_dev["abuse_type"][idx])
+    threat = lexmodel.spared_rows(p_dev["abuse_type"][idx], head, insult_floor)
     davidson = np.array([dev[i].source == "davidson" for i in idx])
     corpus = np.array([dev[i].source == "corpus" for i in idx])
     if kind == lexmodel.NGRAM:
@@ -520,6 +524,7 @@ def offensive_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev:
         "threshold": th,
         "chosen_on": "development lines not from Davidson" if kind == wordsvm.KIND else "development lines",
         "chosen_on_lines": int(choose.sum()),
+        **({"spare_insults_above": insult_floor} if insult_floor is not None else {}),
         **about,
         "dev_macro_f1": {
             "lines": int(len(idx)),
@@ -621,13 +626,15 @@ def cue_lexical(fit_set: Sequence[Example], dev: Sequence[Example], p_dev: dict[
     return section, p_dev, out_of_fold, new_domain, extra
 
 
-def with_lexical(p: dict[str, np.ndarray], texts: Sequence[str], model, head_weight: float) -> dict[str, np.ndarray]:
+def with_lexical(p: dict[str, np.ndarray], texts: Sequence[str], model, head_weight: float,
+                 insult_floor: float | None = None) -> dict[str, np.ndarray]:
     """The head predictions with ``offensive`` replaced by the combination (the head's kept as ``offensive_head``)."""
-    from coach.classify.lexmodel import combine, threat_rows
+    from coach.classify.lexmodel import combine, spared_rows
 
     out = dict(p)
     out["offensive_head"] = p["offensive"]
-    out["offensive"] = combine(p["offensive"], model.probabilities(list(texts)), head_weight, threat_rows(p["abuse_type"]))
+    out["offensive"] = combine(p["offensive"], model.probabilities(list(texts)), head_weight,
+                               spared_rows(p["abuse_type"], p["offensive"], insult_floor))
     return out
 
 
@@ -750,9 +757,10 @@ def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path
 
     if lexical is not None:
         model, head_weight = load_lexical(out_dir, lexical.get("kind", "ngram")), lexical["head_weight"]
-        p_dev = with_lexical(p_dev, [e.text for e in dev], model, head_weight)
-        p_test = with_lexical(p_test, [e.text for e in corpus_test], model, head_weight)
-        p_noisy = with_lexical(p_noisy, [e.text for e in noisy_test], model, head_weight)
+        floor = lexical.get("spare_insults_above")
+        p_dev = with_lexical(p_dev, [e.text for e in dev], model, head_weight, floor)
+        p_test = with_lexical(p_test, [e.text for e in corpus_test], model, head_weight, floor)
+        p_noisy = with_lexical(p_noisy, [e.text for e in noisy_test], model, head_weight, floor)
     metrics = {
         "dev": score(dev, p_dev, offensive_th, cue_th),
         "corpus_test": score(corpus_test, p_test, offensive_th, cue_th),
@@ -834,6 +842,7 @@ def train(
     negation_rows: bool = True,
     handoff_lookalikes: bool = False,
     job_threats: bool = False,
+    abuse_refit: bool = False,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -901,11 +910,30 @@ def train(
         negation = {"cues": list(NEGATION_CUES), "extra_lines": len(negations), "extra_file": datasets.NEGATIONS, "epochs": epochs,
                     "fit_lines": {c: refit_cue_row(heads, lines, x_lines, c, weights, seed, epochs) for c in NEGATION_CUES}}
         log(f"  {', '.join(NEGATION_CUES)} rows of the heads re-fitted with {len(negations)} negation lines")
+    abuse, refine_folds = None, refine
+    if abuse_refit:
+        # design U: the offensive and abuse-type outputs re-fitted with the job-threat lines, on every heads
+        threat_lines, _ = with_job_threats([], [], seed, corpus)
+        x_threats = inputs(threat_lines, cache)
+
+        def refit_abuse(h, lines, x):
+            return refit_abuse_outputs(h, list(lines) + threat_lines, np.concatenate([x, x_threats]), weights, seed, epochs, WORD_L2)
+
+        def refine_folds(h, lines, x):
+            if refine is not None:
+                refine(h, lines, x)
+            return refit_abuse(h, lines, x)
+
+        abuse = {"file": datasets.JOB_THREATS, "extra_lines": len(threat_lines), "fit_lines": refit_abuse(heads, fit_set, x_fit),
+                 "spare_insults_above": SPARE_INSULTS_ABOVE, "epochs": epochs,
+                 "recipe": "the heads' own loss and recipe for the offensive and abuse-type outputs (AdamW lr 2e-3, weight decay 1e-3, "
+                           "cosine, batch 256, word L2), the shared layer frozen, starting from the heads' values"}
+        log(f"  offensive and abuse-type outputs of the heads re-fitted on {abuse['fit_lines']} lines ({len(threat_lines)} job-threat lines)")
     p_dev = predict(heads, x_dev, [e.text for e in dev])
     out_of_fold = (out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log, sources=OUT_OF_FOLD_SOURCES,
-                                           refine=refine) if threshold_folds > 1 else None)
+                                           refine=refine_folds) if threshold_folds > 1 else None)
     tweets = tweet_pool(dev, p_dev, out_of_fold, annotations)
-    new_domain = new_domain_predictions(fit_set, x_fit, seed, epochs, log=log, refine=refine) if threshold_folds > 1 else None
+    new_domain = new_domain_predictions(fit_set, x_fit, seed, epochs, log=log, refine=refine_folds) if threshold_folds > 1 else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cue_lex, extra = None, None
@@ -935,7 +963,8 @@ def train(
             + (f", {c['extra']} ({c['extra_lines']} lines) P {c['extra_precision']} R {c['extra_recall']}" if "extra" in c else ""))
     lexical = None
     if lexical_model != "none":
-        lexical = offensive_lexical(fit_set, dev, p_dev, out_dir, log=log, kind=lexical_model)
+        lexical = offensive_lexical(fit_set, dev, p_dev, out_dir, log=log, kind=lexical_model,
+                                    insult_floor=SPARE_INSULTS_ABOVE if abuse_refit else None)
         offensive_th = lexical["threshold"]
     _remove_stale_lexical(out_dir, (lexical["files"] if lexical else []) + (cue_lex["files"] if cue_lex else []))
     if lexical:
@@ -969,6 +998,7 @@ def train(
         **({"cue_lexical": cue_lex} if cue_lex else {}),
         **({"cue_row": row} if row else {}),
         **({"negation_rows": negation} if negation else {}),
+        **({"abuse_refit": abuse} if abuse else {}),
         **({"job_threats": {"file": datasets.JOB_THREATS, "fit_lines": len(datasets.job_threat_examples("train", corpus)),
                             "as": "corpus lines of the heads' fitting set (design T)"}} if job_threats else {}),
         "offensive_corpus_precision": OFFENSIVE_CORPUS_PRECISION,
@@ -1052,6 +1082,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--job-threats", action=argparse.BooleanOptionalAction, default=False,
                         help="design T (docs/classifier-protocol.md): the training split of corpus/unused/"
                              "handwritten_job_threats.jsonl joins the heads' fitting lines as corpus lines")
+    parser.add_argument("--abuse-refit", action=argparse.BooleanOptionalAction, default=False,
+                        help="design U (docs/classifier-protocol.md): the heads' offensive and abuse-type outputs re-fitted alone "
+                             "with the job-threat lines, and the lexical combination sparing insults the heads are sure of")
     parser.add_argument("--handoff-lookalikes", action=argparse.BooleanOptionalAction, default=False,
                         help="design R of docs/classifier-protocol.md: corpus/unused/handwritten_handoff_lookalikes.jsonl's "
                              "training lines (topics to talk about, appointments, people who are parties, managing the call, "
@@ -1071,6 +1104,7 @@ def run(args: argparse.Namespace) -> int:
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
                    negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes, job_threats=args.job_threats,
+                   abuse_refit=args.abuse_refit,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0
