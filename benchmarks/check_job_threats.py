@@ -1,6 +1,7 @@
 """The job-threat checks of docs/classifier-protocol.md (designs S and T): the abuse label of threats
 to the agent's job (`insult`), threats of harm (`threat`) and legitimate pressure (`none`), on every
-line of ``corpus/checks/job_threats_check_u.jsonl`` (the U check, which decides design U),
+line of ``corpus/checks/job_threats_check_v.jsonl`` and ``harmless_harm_words_check_v.jsonl`` (the V
+check, which decides design V), ``corpus/checks/job_threats_check_u.jsonl`` (the U check, which decided design U),
 ``corpus/checks/job_threats_check_t.jsonl`` (the T check, which decided design T and has scored P
 and T), ``corpus/checks/job_threats_clean.jsonl`` (the S check: P's misses on it were read, so it
 only reports), all written by sessions that opened no file and read by no training, and on the test
@@ -23,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHECKS = tuple(ROOT / "corpus" / "checks" / f"{name}.jsonl" for name in ("job_threats_check_u", "job_threats_check_t", "job_threats_clean"))
+CHECKS = tuple(ROOT / "corpus" / "checks" / f"{name}.jsonl" for name in (
+    "job_threats_check_v", "harmless_harm_words_check_v", "job_threats_check_u", "job_threats_check_t", "job_threats_clean"))
 LABELS = ("none", "profanity", "insult", "threat")
 
 

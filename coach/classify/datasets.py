@@ -338,6 +338,7 @@ NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phra
 NEGATION_SOURCE = "negations"
 JOB_THREATS = "handwritten_job_threats.jsonl"  # in corpus/unused/: threats to the agent's job (insult) beside threats of harm (design S)
 JOB_THREAT_SOURCE = "job-threats"
+HARMLESS_HARM_WORDS = "handwritten_harmless_harm_words.jsonl"  # in corpus/unused/: words of harm that harm no one in a call (design V)
 
 
 def _unused_path(name: str, folder: Path | None = None) -> Path:
@@ -368,6 +369,12 @@ def job_threat_examples(split: str, folder: Path | None = None) -> list[Example]
     """The lines of ``corpus/unused/handwritten_job_threats.jsonl`` in ``split`` (the corpus hash),
     source ``job-threats``: read only for the abuse-type output design S re-fits, never by the rest of the heads."""
     return _unused_examples((JOB_THREATS,), split, JOB_THREAT_SOURCE, folder)
+
+
+def harmless_harm_word_examples(split: str, folder: Path | None = None) -> list[Example]:
+    """The lines of ``corpus/unused/handwritten_harmless_harm_words.jsonl`` in ``split`` (the corpus hash),
+    source ``job-threats``: read only for the abuse outputs design V re-fits, beside the job-threat lines."""
+    return _unused_examples((HARMLESS_HARM_WORDS,), split, JOB_THREAT_SOURCE, folder)
 
 
 def service_request_files(folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[str]:

@@ -185,12 +185,16 @@ def split_and_augment(examples: Sequence[Example], seed: int) -> tuple[list[Exam
     return dev, fit_set, parents
 
 
-def with_job_threats(fit_set: list[Example], parents: list[str], seed: int, corpus: Path | None = None) -> tuple[list[Example], list[str]]:
+def with_job_threats(fit_set: list[Example], parents: list[str], seed: int, corpus: Path | None = None,
+                     harmless: bool = False) -> tuple[list[Example], list[str]]:
     """Design T: the training split of ``corpus/unused/handwritten_job_threats.jsonl`` joins the
     fitting lines as corpus lines (weight 3, noisy copies from a random stream of their own, so the
-    other lines' copies stay as they were); the development split is unchanged."""
+    other lines' copies stay as they were); the development split is unchanged. ``harmless`` (design
+    V): the training split of ``handwritten_harmless_harm_words.jsonl`` joins them, after them."""
     rng = random.Random(seed + 1)
     lines = [replace(e, source="corpus") for e in datasets.job_threat_examples("train", corpus) if e.text]
+    if harmless:
+        lines += [replace(e, source="corpus") for e in datasets.harmless_harm_word_examples("train", corpus) if e.text]
     fit_set, parents = list(fit_set), list(parents)
     for e in lines:
         copies = augment([e], rng)
@@ -843,6 +847,7 @@ def train(
     handoff_lookalikes: bool = False,
     job_threats: bool = False,
     abuse_refit: bool = False,
+    harmless_harm_words: bool = False,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
 ) -> dict:
@@ -913,7 +918,7 @@ def train(
     abuse, refine_folds = None, refine
     if abuse_refit:
         # design U: the offensive and abuse-type outputs re-fitted with the job-threat lines, on every heads
-        threat_lines, _ = with_job_threats([], [], seed, corpus)
+        threat_lines, _ = with_job_threats([], [], seed, corpus, harmless=harmless_harm_words)
         x_threats = inputs(threat_lines, cache)
 
         def refit_abuse(h, lines, x):
@@ -924,11 +929,13 @@ def train(
                 refine(h, lines, x)
             return refit_abuse(h, lines, x)
 
-        abuse = {"file": datasets.JOB_THREATS, "extra_lines": len(threat_lines), "fit_lines": refit_abuse(heads, fit_set, x_fit),
+        abuse = {"file": datasets.JOB_THREATS, **({"hard_negatives": datasets.HARMLESS_HARM_WORDS} if harmless_harm_words else {}),
+                 "extra_lines": len(threat_lines), "fit_lines": refit_abuse(heads, fit_set, x_fit),
                  "spare_insults_above": SPARE_INSULTS_ABOVE, "epochs": epochs,
                  "recipe": "the heads' own loss and recipe for the offensive and abuse-type outputs (AdamW lr 2e-3, weight decay 1e-3, "
                            "cosine, batch 256, word L2), the shared layer frozen, starting from the heads' values"}
-        log(f"  offensive and abuse-type outputs of the heads re-fitted on {abuse['fit_lines']} lines ({len(threat_lines)} job-threat lines)")
+        log(f"  offensive and abuse-type outputs of the heads re-fitted on {abuse['fit_lines']} lines ({len(threat_lines)} job-threat"
+            f"{' and harmless harm-word' if harmless_harm_words else ''} lines)")
     p_dev = predict(heads, x_dev, [e.text for e in dev])
     out_of_fold = (out_of_fold_predictions(fit_set, parents, x_fit, seed, epochs, threshold_folds, log=log, sources=OUT_OF_FOLD_SOURCES,
                                            refine=refine_folds) if threshold_folds > 1 else None)
@@ -1085,6 +1092,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--abuse-refit", action=argparse.BooleanOptionalAction, default=False,
                         help="design U (docs/classifier-protocol.md): the heads' offensive and abuse-type outputs re-fitted alone "
                              "with the job-threat lines, and the lexical combination sparing insults the heads are sure of")
+    parser.add_argument("--harmless-harm-words", action=argparse.BooleanOptionalAction, default=False,
+                        help="design V (with --abuse-refit): the training split of corpus/unused/handwritten_harmless_harm_words.jsonl "
+                             "joins the abuse re-fit's lines")
     parser.add_argument("--handoff-lookalikes", action=argparse.BooleanOptionalAction, default=False,
                         help="design R of docs/classifier-protocol.md: corpus/unused/handwritten_handoff_lookalikes.jsonl's "
                              "training lines (topics to talk about, appointments, people who are parties, managing the call, "
@@ -1104,7 +1114,7 @@ def run(args: argparse.Namespace) -> int:
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
                    negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes, job_threats=args.job_threats,
-                   abuse_refit=args.abuse_refit,
+                   abuse_refit=args.abuse_refit, harmless_harm_words=args.harmless_harm_words,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0

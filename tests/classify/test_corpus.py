@@ -155,7 +155,7 @@ def test_documented_hard_negative_decisions_are_in_the_corpus(corpus, speaker, t
 def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, stats):
     # they teach supervisor_request (designs N to R) or abuse (design T), or measure them (corpus/checks/): a line that is also in
     # the corpus would let the corpus test split be trained on, and one in two files would sit in both of their splits
-    from coach.classify.datasets import HANDOFF_LOOKALIKES, JOB_THREATS, SERVICE_REQUEST_FILES
+    from coach.classify.datasets import HANDOFF_LOOKALIKES, HARMLESS_HARM_WORDS, JOB_THREATS, SERVICE_REQUEST_FILES
     from coach.classify.text import normalize
 
     in_corpus = {normalize(r["text"]) for r in corpus.rows}
@@ -163,10 +163,11 @@ def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, st
     problems = []
     # and the lines that only measure (corpus/checks/): a line in a check and a training file is no check
     checks = sorted((CORPUS / "checks").glob("*.jsonl"))
-    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES, JOB_THREATS)] + checks:
+    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES, JOB_THREATS, HARMLESS_HARM_WORDS)
+                 if (CORPUS / "unused" / name).is_file()] + checks:
         name = f"{path.parent.name}/{path.name}"
         lines = path.read_text(encoding="utf-8").splitlines()
-        assert len(lines) >= 130, name
+        assert len(lines) >= (30 if "harmless" in path.name else 130), name
         rows = []
         for number, line in enumerate(lines, 1):
             where = f"{name}:{number}"
@@ -181,7 +182,9 @@ def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, st
             if text in seen:
                 problems.append(f"{where}: duplicate of {seen[text]}")
             seen[text] = where
-        if "job_threats" in path.name:  # job threats (insult), threats of harm and legitimate pressure, each well covered
+        if "harmless" in path.name:  # words of harm that harm no one: no line is an insult or a threat
+            assert {r["abuse"] for r in rows} <= {"none", "profanity"}, name
+        elif "job_threats" in path.name:  # job threats (insult), threats of harm and legitimate pressure, each well covered
             for label in ("none", "insult", "threat"):
                 assert sum(r["abuse"] == label for r in rows) / len(rows) > 0.2, (name, label)
         else:  # requests for a person and look-alikes, both well covered
