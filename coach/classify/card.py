@@ -176,6 +176,18 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             " cue phrases, \"this is my first time calling\", with contrasting positives); their thresholds are chosen on the"
             " development split as before.",
         ]
+    abuse = config.get("abuse_refit")
+    if abuse:
+        files = f"`corpus/unused/{abuse['file']}`" + (f" and `corpus/unused/{abuse['hard_negatives']}`" if abuse.get("hard_negatives") else "")
+        lines += [
+            "- The heads' two abuse outputs (the offensive row and the three abuse-type rows, their biases and the word weights)"
+            f" were re-fitted after the heads were trained (`coach/classify/abuse_refit.py`; designs U and V of"
+            f" `docs/classifier-protocol.md`): on the {abuse['fit_lines']} offensive-labelled lines, {abuse['extra_lines']} of them the"
+            f" training-split lines of {files} (threats to the agent's job, read as insults; threats of harm; legitimate pressure;"
+            f" words of harm that harm no one) with their noisy copies, by {abuse['recipe']}, {abuse['epochs']} epochs. Sentiment, anger"
+            " and the cues read no weight that changed. The lexical combination keeps the heads' own probability where they read"
+            f" an insult at {abuse['spare_insults_above']} or more, as it does where they read a threat.",
+        ]
     lines += [
         "- Guard: an empty text after normalisation is neutral, anger 0, no abuse, no cues.",
         "- Cues are masked by speaker: customer cues only on customer text, agent cues only on agent text.",
