@@ -98,13 +98,24 @@ def test_negated_cue_phrases_do_not_fire(classifier, text, speaker, cue):
 
 
 # Known weakness, kept visible (found 2026-12-01, after design R): a threat to the agent's job is not
-# a threat of harm (corpus/README.md: `threat` is "of physical harm to anyone"), but these read as
-# `threat`, and the default playbook ends the call at once on a threat. No corpus line has this kind;
-# mending it re-trains the abuse heads, which moves every OLID row: a design of its own.
-@pytest.mark.xfail(reason="job threats read as threats of harm: the corpus has no line of this kind", strict=False)
+# a threat of harm (corpus/README.md: it is an insult), but these read as `threat`, and the default
+# playbook ends the call at once on a threat. Designs S to V of docs/classifier-protocol.md
+# (2026-12-02) tried to mend it with written lines; none met its rule, so the shipped heads are P's.
+@pytest.mark.xfail(reason="job threats read as threats of harm: designs S to V did not qualify", strict=False)
 @pytest.mark.parametrize("text", ["i'll get you fired", "i'll make sure you lose your job"])
 def test_a_threat_to_the_agents_job_is_not_a_threat_of_harm(classifier, text):
     assert classifier.classify(text, "customer").abuse != "threat"
+
+
+# Known weakness, kept visible (designs S to V, 2026-12-02): threats of harm said in call words, with no
+# swear word, often read `none` (on the protocol's fresh checks the shipped heads read 26-39% of them as
+# abuse at all), so the playbook draws no line. These are the project's own phrasings, in no file.
+@pytest.mark.xfail(reason="threats of harm in call words are mostly missed: designs T to V did not qualify", strict=False)
+@pytest.mark.parametrize("text", ["if the refund isn't here by friday i'll torch your van",
+                                  "the next driver you send is getting his tyres slashed",
+                                  "tell that engineer he'd better not show his face on my street again"])
+def test_a_threat_of_harm_in_call_words_is_a_threat(classifier, text):
+    assert classifier.classify(text, "customer").abuse == "threat"
 
 
 def test_complaints_and_legal_threats_are_not_abuse(classifier):
