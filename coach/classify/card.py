@@ -290,6 +290,14 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "- English only: other languages get an answer, not a meaningful one.",
         "- *threat* and several cues rest on a few dozen corpus lines each.",
     ]
+    if not config.get("abuse_refit"):
+        lines += [
+            "- Measured on the project's job-threat checks (`benchmarks/check_job_threats.py`, written 2026-12-02): threats of harm",
+            "  said in call words without a swear word are mostly missed (26-39% of them read as abuse at all: \"if the refund",
+            "  isn't here by friday i'll torch your van\" reads `none`); threats to the agent's job, insults by the corpus rule, mostly",
+            "  read `none` and some (2-11%) read `threat` (\"i'll get you fired\"), on which the default playbook ends the call.",
+            "  Designs S to V of `docs/classifier-protocol.md` tried to mend both and did not qualify.",
+        ]
     if package:
         lines += [
             "- alt-profanity-check's model knows words, not their sense: a swear word it has seen counts the same aimed at",
