@@ -1,4 +1,4 @@
-"""The job-threat checks of docs/classifier-protocol.md (designs S and T): the abuse label of threats
+"""The job-threat checks of docs/classifier-protocol.md (designs S to V): the abuse label of threats
 to the agent's job (`insult`), threats of harm (`threat`) and legitimate pressure (`none`), on every
 line of ``corpus/checks/job_threats_check_v.jsonl`` and ``harmless_harm_words_check_v.jsonl`` (the V
 check, which decides design V), ``corpus/checks/job_threats_check_u.jsonl`` (the U check, which decided design U),

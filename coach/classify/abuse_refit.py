@@ -52,9 +52,6 @@ def refit_abuse_outputs(heads, examples: Sequence[Example], x: np.ndarray, sourc
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     gen = torch.Generator().manual_seed(seed)
 
-    def masked(values, mask, wi):
-        return (values * wi[mask]).sum() / wi[mask].sum()
-
     for _ in range(epochs):
         order = torch.randperm(len(rows), generator=gen)
         for start in range(0, len(order), BATCH):
@@ -67,12 +64,13 @@ def refit_abuse_outputs(heads, examples: Sequence[Example], x: np.ndarray, sourc
                 bag = F.embedding_bag(ids, word_w, offsets, mode="sum")
                 off_logit, type_logit = off_logit + bag[:, 0], type_logit + bag[:, 1:]
             wi = w[idx]
-            everyone = torch.ones(len(idx), dtype=torch.bool)
-            loss = masked(F.binary_cross_entropy_with_logits(off_logit, offensive[idx], reduction="none"), everyone, wi)
+            bce = F.binary_cross_entropy_with_logits(off_logit, offensive[idx], reduction="none")
+            loss = (bce * wi).sum() / wi.sum()
             k = kind[idx]
             typed = k >= 0
             if bool(typed.any()):
-                loss = loss + masked(F.cross_entropy(type_logit[typed], k[typed], reduction="none"), typed, wi)
+                ce = F.cross_entropy(type_logit[typed], k[typed], reduction="none")
+                loss = loss + (ce * wi[typed]).sum() / wi[typed].sum()
             if words is not None and word_l2:
                 loss = loss + word_l2 * word_w.pow(2).sum()
             loss.backward()

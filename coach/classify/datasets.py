@@ -336,7 +336,7 @@ HANDOFF_LOOKALIKES = "handwritten_handoff_lookalikes.jsonl"  # design R: the han
 SERVICE_REQUEST_SOURCE = "service-requests"
 NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phrases and contrasting positives (design Q)
 NEGATION_SOURCE = "negations"
-JOB_THREATS = "handwritten_job_threats.jsonl"  # in corpus/unused/: threats to the agent's job (insult) beside threats of harm (design S)
+JOB_THREATS = "handwritten_job_threats.jsonl"  # in corpus/unused/: threats to the agent's job (insult) beside threats of harm (designs S-V)
 JOB_THREAT_SOURCE = "job-threats"
 HARMLESS_HARM_WORDS = "handwritten_harmless_harm_words.jsonl"  # in corpus/unused/: words of harm that harm no one in a call (design V)
 
@@ -367,13 +367,15 @@ def negation_examples(split: str, folder: Path | None = None) -> list[Example]:
 
 def job_threat_examples(split: str, folder: Path | None = None) -> list[Example]:
     """The lines of ``corpus/unused/handwritten_job_threats.jsonl`` in ``split`` (the corpus hash),
-    source ``job-threats``: read only for the abuse-type output design S re-fits, never by the rest of the heads."""
+    source ``job-threats``: read only by the opt-in designs T (as fitting lines of every head) and U, V (for the
+    re-fit of the heads' abuse outputs); the shipped heads never read them."""
     return _unused_examples((JOB_THREATS,), split, JOB_THREAT_SOURCE, folder)
 
 
 def harmless_harm_word_examples(split: str, folder: Path | None = None) -> list[Example]:
     """The lines of ``corpus/unused/handwritten_harmless_harm_words.jsonl`` in ``split`` (the corpus hash),
-    source ``job-threats``: read only for the abuse outputs design V re-fits, beside the job-threat lines."""
+    source ``job-threats`` as the job-threat lines they join: read only by the opt-in design V (for the re-fit of the
+    heads' abuse outputs); the shipped heads never read them."""
     return _unused_examples((HARMLESS_HARM_WORDS,), split, JOB_THREAT_SOURCE, folder)
 
 

@@ -40,11 +40,11 @@ from coach.classify.text import asr_noise
 from coach.classify.weights import CONFIG, DEFAULT_DIR, MANIFEST, WEIGHTS, write_manifest
 
 DEV_PERCENT = 10
-# How much one example of each source counts in the loss: the call-style corpus is
-# small but closest to what the classifier reads in a call.
 # design U: the lexical combination keeps the heads' probability where they read an insult at least this sure
 # (chosen on lines that decide nothing, before U was run: docs/classifier-protocol.md, design U)
 SPARE_INSULTS_ABOVE = 0.8
+# How much one example of each source counts in the loss: the call-style corpus is
+# small but closest to what the classifier reads in a call.
 SOURCE_WEIGHT = {"corpus": 3.0, "tweeteval-emotion": 3.0, "tweeteval-sentiment": 2.0}
 # The service-request lines (read for supervisor_request only): design N's protocol said they weigh 3,
 # as corpus lines, but SOURCE_WEIGHT had no key for them, so N fitted them at 1 (and its shipped
@@ -917,7 +917,7 @@ def train(
         log(f"  {', '.join(NEGATION_CUES)} rows of the heads re-fitted with {len(negations)} negation lines")
     abuse, refine_folds = None, refine
     if abuse_refit:
-        # design U: the offensive and abuse-type outputs re-fitted with the job-threat lines, on every heads
+        # designs U and V: the offensive and abuse-type outputs re-fitted with the job-threat lines, on every set of heads
         threat_lines, _ = with_job_threats([], [], seed, corpus, harmless=harmless_harm_words)
         x_threats = inputs(threat_lines, cache)
 
