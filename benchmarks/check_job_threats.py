@@ -1,11 +1,14 @@
-"""The job-threat checks of docs/classifier-protocol.md (designs S to V): the abuse label of threats
-to the agent's job (`insult`), threats of harm (`threat`) and legitimate pressure (`none`), on every
-line of ``corpus/checks/job_threats_check_v.jsonl`` and ``harmless_harm_words_check_v.jsonl`` (the V
-check, which decides design V), ``corpus/checks/job_threats_check_u.jsonl`` (the U check, which decided design U),
-``corpus/checks/job_threats_check_t.jsonl`` (the T check, which decided design T and has scored P
-and T), ``corpus/checks/job_threats_clean.jsonl`` (the S check: P's misses on it were read, so it
-only reports), all written by sessions that opened no file and read by no training, and on the test
-split of ``corpus/unused/handwritten_job_threats.jsonl``.
+"""The job-threat and threat checks of docs/classifier-protocol.md (designs S to W): the abuse label
+of threats to the agent's job (`insult`), threats of harm (`threat`), legitimate pressure and
+harmless harm words (`none`), on every line of ``corpus/checks/threats_check_w.jsonl`` (the W check,
+which decides design W; its lines carry their kind, and the table splits `none` into pressure and
+harmless lines), ``job_threats_check_v.jsonl`` and ``harmless_harm_words_check_v.jsonl`` (the V
+check, which decided design V), ``job_threats_check_u.jsonl`` (the U check, which decided design U),
+``job_threats_check_t.jsonl`` (the T check, which decided design T) and ``job_threats_clean.jsonl``
+(the S check, which only reported), all written by sessions that opened no file, and on the test
+split of ``corpus/unused/handwritten_job_threats.jsonl``. Since design W the S to V checks are
+training lines of the threat detector (``train_threat.SCORED_CHECKS``): for weights that have one,
+only the W check and the test split are unseen.
 
     python3 benchmarks/check_job_threats.py [WEIGHTS_DIR ...] [--list]
 
@@ -25,27 +28,34 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHECKS = tuple(ROOT / "corpus" / "checks" / f"{name}.jsonl" for name in (
-    "job_threats_check_v", "harmless_harm_words_check_v", "job_threats_check_u", "job_threats_check_t", "job_threats_clean"))
+    "threats_check_w", "job_threats_check_v", "harmless_harm_words_check_v", "job_threats_check_u", "job_threats_check_t", "job_threats_clean"))
 LABELS = ("none", "profanity", "insult", "threat")
+ROWS = (*LABELS, "none (pressure)", "none (harmless)")
+
+
+def _truth(row: dict) -> str:
+    """The label a table row is kept under: the abuse label, with the W check's `none` lines split by kind."""
+    kind = row.get("kind")
+    return f"none ({kind})" if row["abuse"] == "none" and kind in ("pressure", "harmless") else row["abuse"]
 
 
 def check_sets() -> dict:
     from coach.classify import datasets
 
     return {
-        **{path.name: [(r["text"], r["abuse"]) for r in datasets.corpus_file_rows(path)] for path in CHECKS},
+        **{path.name: [(r["text"], _truth(r)) for r in datasets.corpus_file_rows(path)] for path in CHECKS},
         f"{datasets.JOB_THREATS} (test split)": [(e.text, LABELS[0] if not e.offensive else datasets.ABUSE_TYPES[e.abuse_type])
                                                  for e in datasets.job_threat_examples("test")],
     }
 
 
 def score(classifier, lines) -> tuple[dict, list]:
-    table: dict[str, Counter] = {label: Counter() for label in LABELS}
+    table: dict[str, Counter] = {label: Counter() for label in ROWS}
     wrong = []
     for text, truth in lines:
         c = classifier.classify(text, "customer")
         table[truth][c.abuse] += 1
-        if c.abuse != truth:
+        if c.abuse != truth.split(" ")[0]:
             wrong.append((truth, c.abuse, round(float(c.abuse_score), 2), text))
     return table, wrong
 
@@ -66,10 +76,11 @@ def main() -> int:
             print(f"{name}: {len(lines)} lines")
             print("| truth \\ read | " + " | ".join(LABELS) + " | right |")
             print("|---|" + "---|" * (len(LABELS) + 1))
-            for truth in LABELS:
+            for truth in ROWS:
                 n = sum(table[truth].values())
                 if n:
-                    print(f"| {truth} ({n}) | " + " | ".join(str(table[truth][r]) for r in LABELS) + f" | {table[truth][truth] / n:.0%} |")
+                    right = table[truth][truth.split(" ")[0]]
+                    print(f"| {truth} ({n}) | " + " | ".join(str(table[truth][r]) for r in LABELS) + f" | {right / n:.0%} |")
             if args.list:
                 for truth, read, s, text in wrong:
                     print(f"  {truth} read {read} ({s}): {text}")
