@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from coach.classify.decide import NOT_THREAT, THREAT, abuse_kinds, abuse_labels
 from coach.classify.labels import ABUSE_TYPES, AGENT_CUES, CUES, CUSTOMER_CUES, SENTIMENTS
 from coach.classify.lexicon import N_FEATURES
 from coach.classify.text import normalize
@@ -96,6 +97,20 @@ class Classifier:
             self.cue_lexical = _word_model(load_cue, folder, files,
                                            f"{cue_lexical.get('cue')} n-gram model",
                                            f"cue n-gram model in {folder} ({', '.join(str(folder / f) for f in files)})")
+        # Design W: a threat detector on the sentence vector decides `threat`, when the weights have one.
+        self.threat, self.threat_threshold = None, None
+        threat = self.config.get("threat_detector")
+        if threat is not None:
+            from coach.classify.encoder import DIM
+            from coach.classify.threat import FILE, ThreatDetector
+
+            try:
+                self.threat = ThreatDetector.load(folder, DIM)
+                self.threat_threshold = float(threat["threshold"])
+            except FileNotFoundError:
+                raise ModelError(f"The classifier's threat detector ({folder / FILE}) is missing; {FIX}.") from None
+            except Exception as exc:
+                raise ModelError(f"The classifier's threat detector {folder / FILE} cannot be read; {FIX}.") from exc
         self.encoder = encoder or SentenceEncoder()
         self._lock = threading.Lock()
 
@@ -123,6 +138,7 @@ class Classifier:
             buckets = self.heads.word_buckets
             words = [word_ids(t, buckets) for t in normalized] if buckets else None
             out = self.heads(x, words)
+            p_threat = self.threat.probabilities(vectors) if self.threat is not None else None
         probs = {
             "sentiment": softmax(out["sentiment"]),
             "anger": sigmoid(out["anger"]),
@@ -130,6 +146,8 @@ class Classifier:
             "abuse_type": softmax(out["abuse_type"]),
             "cues": sigmoid(out["cues"]),
         }
+        if p_threat is not None:
+            probs["threat"] = p_threat
         if self.lexical is not None:
             from coach.classify.lexmodel import combine, spared_rows
 
@@ -147,6 +165,14 @@ class Classifier:
 
     # ------------------------------------------------------------------ decisions
 
+    def abuse_labels(self, p: dict[str, np.ndarray]) -> np.ndarray:
+        """The 4-way abuse label of each row of ``probabilities()`` (``decide.abuse_labels``)."""
+        return abuse_labels(p["offensive"], p["abuse_type"], self.offensive_threshold, p.get("threat"), self.threat_threshold)
+
+    def abuse_kinds(self, p: dict[str, np.ndarray]) -> np.ndarray:
+        """The abuse type of each row as if it were offensive (an index in ``ABUSE_TYPES``)."""
+        return abuse_kinds(p["abuse_type"], p.get("threat"), self.threat_threshold)
+
     def _decide(self, raw: str, norm: str, speaker: str, p: dict[str, np.ndarray]) -> Classification:
         if not norm:
             # Guard: nothing to read (silence, noise, only punctuation) is neutral, calm and clean.
@@ -154,11 +180,15 @@ class Classifier:
         sent = p["sentiment"]
         p_off = float(p["offensive"])
         kinds = p["abuse_type"]
-        if p_off >= self.offensive_threshold:
-            k = int(np.argmax(kinds))
-            abuse, score = ABUSE_TYPES[k], p_off * float(kinds[k]) / float(kinds.max() or 1.0)
-        else:
+        label = int(self.abuse_labels({k: np.asarray([v]) for k, v in p.items()})[0])
+        if label == 0:
             abuse, score = "none", 1.0 - p_off
+        elif label - 1 == THREAT and self.threat is not None:
+            abuse, score = "threat", float(p["threat"])
+        else:
+            k = label - 1
+            considered = kinds if self.threat is None else kinds[NOT_THREAT]
+            abuse, score = ABUSE_TYPES[k], p_off * float(kinds[k]) / float(considered.max() or 1.0)
         allowed = _SPEAKER_CUES[speaker]
         cues = tuple(c for i, c in enumerate(CUES) if c in allowed and float(p["cues"][i]) >= self.thresholds[c])
         return Classification(

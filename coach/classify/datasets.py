@@ -339,6 +339,8 @@ NEGATION_SOURCE = "negations"
 JOB_THREATS = "handwritten_job_threats.jsonl"  # in corpus/unused/: threats to the agent's job (insult) beside threats of harm (designs S-V)
 JOB_THREAT_SOURCE = "job-threats"
 HARMLESS_HARM_WORDS = "handwritten_harmless_harm_words.jsonl"  # in corpus/unused/: words of harm that harm no one in a call (design V)
+THREATS_OF_HARM = "handwritten_threats_of_harm.jsonl"  # in corpus/unused/: threats of harm in many shapes, and near misses (design W)
+THREATS_OF_HARM_SOURCE = "threats-of-harm"
 
 
 def _unused_path(name: str, folder: Path | None = None) -> Path:
@@ -377,6 +379,12 @@ def harmless_harm_word_examples(split: str, folder: Path | None = None) -> list[
     source ``job-threats`` as the job-threat lines they join: read only by the opt-in design V (for the re-fit of the
     heads' abuse outputs); the shipped heads never read them."""
     return _unused_examples((HARMLESS_HARM_WORDS,), split, JOB_THREAT_SOURCE, folder)
+
+
+def threats_of_harm_examples(split: str, folder: Path | None = None) -> list[Example]:
+    """The lines of ``corpus/unused/handwritten_threats_of_harm.jsonl`` in ``split`` (the corpus hash),
+    source ``threats-of-harm``: read only by the threat detector (design W), never by the heads."""
+    return _unused_examples((THREATS_OF_HARM,), split, THREATS_OF_HARM_SOURCE, folder)
 
 
 def service_request_files(folder: Path | None = None, files: Sequence[str] = SERVICE_REQUEST_FILES) -> list[str]:

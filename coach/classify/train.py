@@ -31,6 +31,7 @@ from coach.classify import datasets
 from coach.classify.abuse_refit import refit_abuse_outputs
 from coach.classify.cue_row import refit_cue_row
 from coach.classify.datasets import Example
+from coach.classify.decide import abuse_labels
 from coach.classify.features import WORD_BUCKETS, word_bags, word_ids
 from coach.classify.labels import ABUSE_TYPES, AGENT_CUES, CUES, CUSTOMER_CUES, SENTIMENTS
 from coach.classify.lexicon import N_FEATURES
@@ -711,8 +712,10 @@ def service_out_of_fold(heads, fit_set: Sequence[Example], x_fit: np.ndarray, se
     return {**p, "cues": cues}
 
 
-def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: float, cue_th: dict[str, float]) -> dict:
-    """Per-head scores on labelled examples (the numbers in the model card)."""
+def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: float, cue_th: dict[str, float],
+          threat_th: float | None = None) -> dict:
+    """Per-head scores on labelled examples (the numbers in the model card); the abuse decision as the
+    classifier makes it (``decide.abuse_labels``, with the threat detector's ``p["threat"]`` when given)."""
     out: dict = {"n": len(examples)}
     s = [(i, e.sentiment) for i, e in enumerate(examples) if e.sentiment is not None]
     if s:
@@ -728,16 +731,16 @@ def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: f
         out["anger_f1_at_0.5"] = round(precision_recall_f1((true >= 0.5).astype(int), (pred >= 0.5).astype(int))[2], 3)
     o = [(i, e) for i, e in enumerate(examples) if e.offensive is not None]
     if o:
+        labels = abuse_labels(p["offensive"], p["abuse_type"], offensive_th, p.get("threat") if threat_th is not None else None, threat_th)
         true = [int(e.offensive >= 0.5) for _, e in o]
-        pred = [int(p["offensive"][i] >= offensive_th) for i, _ in o]
+        pred = [int(labels[i] > 0) for i, _ in o]
         out["offensive_macro_f1"] = round(macro_f1(true, pred, (0, 1)), 3)
         kinds = [(i, e.abuse_type) for i, e in o if e.abuse_type is not None]
         if kinds:
             # the full 4-way abuse decision as the classifier makes it
             true4 = [k + 1 for _, k in kinds] + [0 for (i, e) in o if e.offensive < 0.5]
             rows = [i for i, _ in kinds] + [i for (i, e) in o if e.offensive < 0.5]
-            pred4 = [0 if p["offensive"][i] < offensive_th else int(np.argmax(p["abuse_type"][i])) + 1 for i in rows]
-            out["abuse_4way_macro_f1"] = round(macro_f1(true4, pred4, range(4)), 3)
+            out["abuse_4way_macro_f1"] = round(macro_f1(true4, [int(labels[i]) for i in rows], range(4)), 3)
     cues = {}
     for j, cue in enumerate(CUES):
         rows = [(i, e) for i, e in enumerate(examples) if cue in e.cues]
@@ -754,9 +757,11 @@ def score(examples: Sequence[Example], p: dict[str, np.ndarray], offensive_th: f
     return out
 
 
-def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path, lexical: dict | None, offensive_th: float, cue_th: dict) -> dict:
+def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path, lexical: dict | None, offensive_th: float, cue_th: dict,
+             threat_th: float | None = None) -> dict:
     """The model card's scores, with the offensive decision as the classifier makes it (with the
-    lexical model when ``lexical``, its config section, is given)."""
+    lexical model when ``lexical``, its config section, is given; with the threat detector when
+    ``threat_th`` is, and the predictions carry its ``threat``)."""
     from coach.classify.lexmodel import load_lexical
 
     if lexical is not None:
@@ -766,13 +771,14 @@ def _metrics(dev, p_dev, corpus_test, p_test, noisy_test, p_noisy, out_dir: Path
         p_test = with_lexical(p_test, [e.text for e in corpus_test], model, head_weight, floor)
         p_noisy = with_lexical(p_noisy, [e.text for e in noisy_test], model, head_weight, floor)
     metrics = {
-        "dev": score(dev, p_dev, offensive_th, cue_th),
-        "corpus_test": score(corpus_test, p_test, offensive_th, cue_th),
-        "corpus_test_asr_noise": score(noisy_test, p_noisy, offensive_th, cue_th),
+        "dev": score(dev, p_dev, offensive_th, cue_th, threat_th),
+        "corpus_test": score(corpus_test, p_test, offensive_th, cue_th, threat_th),
+        "corpus_test_asr_noise": score(noisy_test, p_noisy, offensive_th, cue_th, threat_th),
     }
     hand = [i for i, e in enumerate(corpus_test) if e.origin == "handwritten"]
     if hand:
-        metrics["corpus_test_handwritten"] = score([corpus_test[i] for i in hand], {k: v[hand] for k, v in p_test.items()}, offensive_th, cue_th)
+        metrics["corpus_test_handwritten"] = score([corpus_test[i] for i in hand], {k: v[hand] for k, v in p_test.items()}, offensive_th,
+                                                   cue_th, threat_th)
     return metrics
 
 
@@ -850,6 +856,7 @@ def train(
     harmless_harm_words: bool = False,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
+    threat_detector: bool = False,
 ) -> dict:
     import torch
     from safetensors.torch import save_file
@@ -1029,6 +1036,12 @@ def train(
 
     write_card(out_dir, config, manifest)
     log(f"wrote {out_dir} in {time.monotonic() - started:.0f} s")
+    from coach.classify import threat
+    from coach.classify.train_threat import fit_threat
+
+    if threat_detector:  # design W: fitted last, beside the heads just written
+        return fit_threat(out_dir, seed, data_root, corpus, log)
+    (out_dir / threat.FILE).unlink(missing_ok=True)  # an earlier run's detector is not part of these weights
     return config
 
 
@@ -1099,12 +1112,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="design R of docs/classifier-protocol.md: corpus/unused/handwritten_handoff_lookalikes.jsonl's "
                              "training lines (topics to talk about, appointments, people who are parties, managing the call, "
                              "other senses of transfer and call, help with a task) join the service-request lines")
+    parser.add_argument("--threat-detector", action=argparse.BooleanOptionalAction, default=False,
+                        help="design W: fit, last, a threat detector on the sentence vector alone, which alone decides the "
+                             "abuse label threat")
+    parser.add_argument("--threat-only", action="store_true",
+                        help="keep the heads and everything else in --out and add (or refit) only the threat detector (design W)")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
 
 
 def run(args: argparse.Namespace) -> int:
+    from coach.classify.train_threat import fit_threat
+
+    if args.threat_only:
+        config = fit_threat(args.out, args.seed, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr))
+        print(json.dumps(config["metrics"]["corpus_test"], indent=2))
+        return 0
     if args.lexical_only:
         config = refit_lexical(args.out, args.seed, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                                kind="alt-profanity-check" if args.lexical == "none" else args.lexical)
@@ -1115,7 +1139,7 @@ def run(args: argparse.Namespace) -> int:
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
                    negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes, job_threats=args.job_threats,
                    abuse_refit=args.abuse_refit, harmless_harm_words=args.harmless_harm_words,
-                   tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule)
+                   tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule, threat_detector=args.threat_detector)
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0
 

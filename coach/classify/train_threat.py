@@ -1,0 +1,151 @@
+"""Fit the threat detector (design W of docs/classifier-protocol.md) beside the heads in a weights
+folder: ``coach train --threat-only`` on existing weights, or the last step of ``coach train``.
+
+Its lines: the heads' fitting lines whose threat status is known, the training splits of the
+``corpus/unused/`` threat files, and every line of the scored checks (``SCORED_CHECKS``: they
+decided designs S to V and can decide nothing now). The corpus test split, the development split
+and every held-out set are never read here. Writes ``threat.safetensors`` and rewrites
+``config.json`` (its ``threat_detector`` section and the metrics), ``manifest.json`` and
+``MODEL_CARD.md``; the heads and every other file are left as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from coach.classify import datasets
+from coach.classify.datasets import Example
+from coach.classify.decide import THREAT, abuse_labels
+from coach.classify.metrics import macro_f1
+from coach.classify.text import asr_noise
+from coach.classify.weights import CONFIG, MANIFEST
+
+# The checks of designs S to V (corpus/checks/): scored, so from design W on they train the detector.
+SCORED_CHECKS = ("job_threats_clean.jsonl", "job_threats_check_t.jsonl", "job_threats_check_u.jsonl",
+                 "job_threats_check_v.jsonl", "harmless_harm_words_check_v.jsonl")
+CHECK_SOURCE = "scored-checks"
+CALL_STYLE_SOURCES = ("corpus", datasets.JOB_THREAT_SOURCE, datasets.THREATS_OF_HARM_SOURCE, CHECK_SOURCE)
+
+
+def knows_threat(e: Example) -> bool:
+    """Whether a line says if it is a threat: not offensive, or offensive with an abuse type."""
+    return e.offensive is not None and (e.offensive < 0.5 or e.abuse_type is not None)
+
+
+def is_threat(e: Example) -> int:
+    return int(e.offensive is not None and e.offensive >= 0.5 and e.abuse_type == THREAT)
+
+
+def scored_check_examples(corpus: Path | None = None) -> list[Example]:
+    folder = Path(corpus or datasets.corpus_dir()) / "checks"
+    return [replace(datasets.corpus_example(r), source=CHECK_SOURCE) for name in SCORED_CHECKS if (folder / name).is_file()
+            for r in datasets.corpus_file_rows(folder / name)]
+
+
+def detector_lines(fit_set: Sequence[Example], corpus: Path | None = None) -> list[Example]:
+    """The detector's training lines (one per text, the first seen)."""
+    from coach.classify.train import _dev
+
+    lines = [e for e in fit_set if not e.augmented]
+    lines += datasets.job_threat_examples("train", corpus) + datasets.harmless_harm_word_examples("train", corpus)
+    lines += datasets.threats_of_harm_examples("train", corpus) + scored_check_examples(corpus)
+    seen: set[str] = set()
+    out = []
+    for e in lines:
+        if e.text and knows_threat(e) and e.text not in seen and not _dev(e.text):
+            seen.add(e.text)
+            out.append(e)
+    return out
+
+
+def _tweet_check(dev, p_dev, lines, oof, clf, annotations) -> dict:
+    from coach.classify.train import TWEET_SOURCES
+
+    """The tweet check's offensive macro-F1 on the same lines with and without the detector: the
+    development split's annotated tweets (read by neither) and the fitting set's (the heads as they
+    were fitted on them; the detector out of fold)."""
+    rows = [(p_dev, i, e.text) for i, e in enumerate(dev) if e.source in TWEET_SOURCES and e.text in annotations]
+    tweets = [i for i, e in enumerate(lines) if e.source in TWEET_SOURCES and e.text in annotations]
+    if tweets:
+        p_fit = clf.probabilities([lines[i].text for i in tweets], ["customer"] * len(tweets))
+        p_fit["threat"] = oof[tweets].astype(np.float32)
+        rows += [(p_fit, j, lines[i].text) for j, i in enumerate(tweets)]
+    if not rows:
+        return {}
+    truth = [int(annotations[t][0] >= 0.5) for _, _, t in rows]
+
+    def f1(with_detector: bool) -> float:
+        pred = []
+        for p, i, _ in rows:
+            threat = p["threat"][i : i + 1] if with_detector else None
+            pred.append(int(abuse_labels(p["offensive"][i : i + 1], p["abuse_type"][i : i + 1], clf.offensive_threshold,
+                                         threat, clf.threat_threshold)[0] > 0))
+        return round(macro_f1(truth, pred, (0, 1)), 3)
+
+    return {"lines": len(rows), "offensive": int(sum(truth)), "offensive_macro_f1_heads": f1(False),
+            "offensive_macro_f1_with_detector": f1(True)}
+
+
+def fit_threat(out_dir: Path, seed: int = 0, data_root: Path | None = None, corpus: Path | None = None, log=print) -> dict:
+    """Fit the detector for the weights in ``out_dir`` and write it there; returns the new config."""
+    from coach.classify.card import write_card
+    from coach.classify.classifier import Classifier
+    from coach.classify.embedcache import EmbeddingCache
+    from coach.classify.encoder import SentenceEncoder
+    from coach.classify.threat import FOLDS, fit_detector
+    from coach.classify.train import _dev, _metrics, threshold_fold
+    from coach.classify.weights import verify, write_manifest
+
+    started = time.monotonic()
+    out_dir = Path(out_dir)
+    config = verify(out_dir)
+    if config.get("seed", seed) != seed:
+        raise SystemExit(f"the heads in {out_dir} were trained with seed {config.get('seed')}, not {seed}: the development split would differ")
+    examples = datasets.training_examples(seed, data_root, corpus)
+    dev = [e for e in examples if _dev(e.text)]
+    lines = detector_lines([e for e in examples if not _dev(e.text)], corpus)
+    encoder = SentenceEncoder()
+    cache = EmbeddingCache(encoder)
+    vectors = cache.encode([e.text for e in lines])
+    cache.save()
+    log(f"threat detector: {len(lines)} lines ({sum(map(is_threat, lines))} threats), encoded in {time.monotonic() - started:.0f} s")
+    detector, account = fit_detector(vectors, [is_threat(e) for e in lines], [e.source in CALL_STYLE_SOURCES for e in lines],
+                                     [threshold_fold(e.text, FOLDS) for e in lines])
+    oof = account.pop("out_of_fold")
+    files = [name for name in json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"] if name != CONFIG]
+    account["file"] = detector.save(out_dir)
+    account["sources"] = datasets.counts_by_source(lines)
+    account["scored_checks"] = list(SCORED_CHECKS)
+    config["threat_detector"] = account
+    (out_dir / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    files = [*dict.fromkeys([*files, account["file"]])]
+    write_manifest(out_dir, [*files, CONFIG])
+    log(f"threat detector: threshold {account['threshold']}, out of fold on call-style lines {account['out_of_fold_at_threshold']}")
+
+    clf = Classifier(out_dir, encoder=encoder)
+    corpus_test = [e for e in datasets.corpus_examples("test", corpus) if e.text]
+    noisy_test = [replace(e, text=asr_noise(e.text, random.Random(seed + i))) for i, e in enumerate(corpus_test)]
+
+    def probs(rows):
+        return clf.probabilities([e.text for e in rows], [e.speaker for e in rows])
+
+    p_dev = probs(dev)
+    cue_th = dict(clf.thresholds)
+    account["tweet_check"] = _tweet_check(dev, p_dev, lines, oof, clf, datasets.annotated_tweets(data_root))
+    config["metrics"] = _metrics(dev, p_dev, corpus_test, probs(corpus_test), noisy_test, probs(noisy_test), out_dir, None,
+                                 clf.offensive_threshold, cue_th, clf.threat_threshold)
+    config["threat_detector"] = account
+    config["threat_fitted_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+    (out_dir / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    manifest = write_manifest(out_dir, [*files, CONFIG])
+    write_card(out_dir, config, manifest)
+    log(f"threat detector: tweet check {account['tweet_check']}; wrote {out_dir} in {time.monotonic() - started:.0f} s")
+    return config
