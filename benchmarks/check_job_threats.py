@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHECKS = tuple(ROOT / "corpus" / "checks" / f"{name}.jsonl" for name in (
-    "threats_check_w", "job_threats_check_v", "harmless_harm_words_check_v", "job_threats_check_u", "job_threats_check_t", "job_threats_clean"))
+    "threats_check_x", "threats_check_w", "job_threats_check_v", "harmless_harm_words_check_v", "job_threats_check_u", "job_threats_check_t", "job_threats_clean"))
 LABELS = ("none", "profanity", "insult", "threat")
 ROWS = (*LABELS, "none (pressure)", "none (harmless)")
 
