@@ -109,7 +109,8 @@ class Ours:
         return self.clf.probabilities(norm, ["customer"] * len(norm))
 
     def offensive(self, p) -> np.ndarray:
-        return (p["offensive"] >= self.clf.offensive_threshold).astype(int)
+        """Any abuse, as the classifier decides it (the threat detector's threats included)."""
+        return (self.clf.abuse_labels(p) > 0).astype(int)
 
     def heads_alone(self, p) -> np.ndarray | None:
         """The offensive decision of the heads without the lexical model (at the threshold training found
@@ -277,7 +278,7 @@ def accuracy_rows(ours: "Ours", root: Path, quick: bool, started: float):
                 rows.append((name + HEADS_ALONE, "macro-F1", str(len(y)), fmt(macro_f1(y, heads, (0, 1))), "n/a", "n/a"))
         else:
             # among offensive tweets: profanity -> untargeted (0); insult or threat -> targeted (1)
-            kinds = np.argmax(p["abuse_type"], axis=1)
+            kinds = ours.clf.abuse_kinds(p)  # the threat detector, when the weights have one, decides threat
             ours_pred = (kinds != ABUSE_TYPES.index("profanity")).astype(int)
             majority = [1] * len(y)
             rows.append((name, "macro-F1", str(len(y)), fmt(macro_f1(y, ours_pred, (0, 1))), "n/a",
@@ -327,7 +328,7 @@ def accuracy_rows(ours: "Ours", root: Path, quick: bool, started: float):
     o_idx = [i for i, e in enumerate(test) if e.offensive is not None]
     y = [int(test[i].offensive >= 0.5) for i in o_idx]
     rows.append(("corpus test split: any abuse vs none", "macro-F1", str(len(o_idx)),
-                 fmt(macro_f1(y, (p["offensive"][o_idx] >= ours.clf.offensive_threshold).astype(int), (0, 1))), "n/a",
+                 fmt(macro_f1(y, ours.offensive(p)[o_idx], (0, 1))), "n/a",
                  fmt(macro_f1(y, profanity_check([texts[i] for i in o_idx]), (0, 1)))))
     heads = ours.heads_alone({k: v[o_idx] for k, v in p.items()})
     if heads is not None:

@@ -28,7 +28,8 @@ CORPUS_DIR = Path(__file__).resolve().parent
 SPEAKERS = tuple(reversed(CHANNELS))  # ("customer", "agent")
 SOURCES = ("handwritten", "template")
 REQUIRED_KEYS = ("text", "speaker", "sentiment", "anger", "abuse", "cues", "source")
-OPTIONAL_KEYS = ("noisy",)
+# "kind": which sort of line a check line is (the threat checks of designs W and X: harm, job, pressure, harmless)
+OPTIONAL_KEYS = ("noisy", "kind")
 
 MIN_PER_LABEL = 60
 MAX_TEMPLATE_SHARE = 0.70

@@ -188,6 +188,23 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             " and the cues read no weight that changed. The lexical combination keeps the heads' own probability where they read"
             f" an insult at {abuse['spare_insults_above']} or more, as it does where they read a threat.",
         ]
+    threat = config.get("threat_detector")
+    if threat:
+        oof = threat["out_of_fold_at_threshold"]
+        words = threat.get("inputs") == "words+vector"
+        lines += [
+            "- **Threat detector** (`coach/classify/threat.py`; designs W and X of `docs/classifier-protocol.md`): a logistic"
+            " regression on " + (f"the TF-IDF of the line's word 1- and 2-grams ({threat['word_ngrams']} n-grams) beside the sentence"
+                                 " vector" if words else "the sentence vector alone")
+            + f" (C {threat['C']:g}; {threat['weights']}), fitted after the heads on {threat['lines']} lines, {threat['threats']} of them"
+            " threats of harm: the heads' fitting lines whose threat status is known, the training splits of"
+            " `corpus/unused/handwritten_threats_of_harm.jsonl`, `handwritten_job_threats.jsonl` and"
+            " `handwritten_harmless_harm_words.jsonl`, and every line of the job-threat checks of designs S to V"
+            f" ({', '.join(f'`{c}`' for c in threat.get('scored_checks', []))}), which had all been scored. A line is *threat*"
+            f" when its probability is at least {threat['threshold']} (the lowest threshold with out-of-fold precision 0.9 on the"
+            f" call-style lines: precision {oof['precision']}, recall {oof['recall']}), whatever the offensive gate says; otherwise"
+            " the heads' decision stands, with the abuse type chosen between *profanity* and *insult* only.",
+        ]
     lines += [
         "- Guard: an empty text after normalisation is neutral, anger 0, no abuse, no cues.",
         "- Cues are masked by speaker: customer cues only on customer text, agent cues only on agent text.",
@@ -288,9 +305,18 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "- Trained on written text (tweets, chat) and a small hand-written call corpus; expect lower scores",
         "  on real calls and on other domains, accents and recognizer errors.",
         "- English only: other languages get an answer, not a meaningful one.",
-        "- *threat* and several cues rest on a few dozen corpus lines each.",
+        "- Several cues rest on a few dozen corpus lines each" + ("." if threat else "; so does *threat*."),
     ]
-    if not config.get("abuse_refit"):
+    if threat and threat.get("inputs") == "words+vector":
+        lines += [
+            "- Threats of harm, on the X check of `docs/classifier-protocol.md` (175 call lines in domains no training file is",
+            "  about; `benchmarks/check_job_threats.py`): 49 of 59 read *threat* (without the detector: 6); 9 read as nothing.",
+            "  Some ordinary lines read as threats and end the call in the default playbook: 1 of 43 harmless lines with words",
+            "  of harm, 2 of 40 lines of legitimate pressure, and corpus lines such as \"i'll swing by your office on my way",
+            "  home\" and \"my husband is going to hit the roof when he sees this bill\". Threats to the agent's job, insults by",
+            "  the corpus rule, still mostly read as no abuse (26 of 33) and a few (4 of 33) as *threat*.",
+        ]
+    elif not config.get("abuse_refit"):
         lines += [
             "- Measured on the project's job-threat checks (`benchmarks/check_job_threats.py`, written 2026-12-02): threats of harm",
             "  said in call words without a swear word are mostly missed (26-39% of them read as abuse at all: \"if the refund",

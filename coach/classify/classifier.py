@@ -4,8 +4,9 @@ The frozen sentence encoder gives a vector; the small trained heads (``heads.py`
 read it with a few lexical features. Two word models sit beside the heads when the weights
 have them (the shipped ones do): alt-profanity-check's, averaged into the offensive
 probability (``wordsvm``, design K), and an n-gram model averaged into ``supervisor_request``
-(``lexmodel``, design M). Decision thresholds come from the weights' ``config.json`` (tuned
-on a development split of the *training* data).
+(``lexmodel``, design M). When the weights have a threat detector (``threat``, design X), it
+alone decides the abuse label ``threat`` (``decide``). Decision thresholds come from the weights'
+``config.json`` (tuned on a development split of the *training* data).
 """
 
 from __future__ import annotations
@@ -102,15 +103,17 @@ class Classifier:
         threat = self.config.get("threat_detector")
         if threat is not None:
             from coach.classify.encoder import DIM
-            from coach.classify.threat import FILE, ThreatDetector
+            from coach.classify.threat import VECTOR, ThreatDetector, files
 
+            inputs = threat.get("inputs", VECTOR)
+            where = ", ".join(str(folder / f) for f in files(inputs))
             try:
-                self.threat = ThreatDetector.load(folder, DIM)
+                self.threat = ThreatDetector.load(folder, DIM, inputs)
                 self.threat_threshold = float(threat["threshold"])
             except FileNotFoundError:
-                raise ModelError(f"The classifier's threat detector ({folder / FILE}) is missing; {FIX}.") from None
+                raise ModelError(f"The classifier's threat detector ({where}) is missing; {FIX}.") from None
             except Exception as exc:
-                raise ModelError(f"The classifier's threat detector {folder / FILE} cannot be read; {FIX}.") from exc
+                raise ModelError(f"The classifier's threat detector ({where}) cannot be read; {FIX}.") from exc
         self.encoder = encoder or SentenceEncoder()
         self._lock = threading.Lock()
 
@@ -138,7 +141,7 @@ class Classifier:
             buckets = self.heads.word_buckets
             words = [word_ids(t, buckets) for t in normalized] if buckets else None
             out = self.heads(x, words)
-            p_threat = self.threat.probabilities(vectors) if self.threat is not None else None
+            p_threat = self.threat.probabilities(vectors, normalized) if self.threat is not None else None
         probs = {
             "sentiment": softmax(out["sentiment"]),
             "anger": sigmoid(out["anger"]),

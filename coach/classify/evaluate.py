@@ -13,4 +13,4 @@ def evaluate_corpus(clf: Classifier, corpus: Path | None = None, origin: str | N
     """Per-head scores on the corpus test split; ``origin`` keeps only ``handwritten`` or ``template`` lines."""
     examples = [e for e in datasets.corpus_examples("test", corpus) if e.text and (origin is None or e.origin == origin)]
     p = clf.probabilities([e.text for e in examples], [e.speaker for e in examples])
-    return score(examples, p, clf.offensive_threshold, clf.thresholds)
+    return score(examples, p, clf.offensive_threshold, clf.thresholds, clf.threat_threshold)

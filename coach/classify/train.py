@@ -856,7 +856,8 @@ def train(
     harmless_harm_words: bool = False,
     tweet_labels: str = "annotated",
     offensive_rule: str = "dev",
-    threat_detector: bool = False,
+    threat_detector: bool = True,
+    threat_inputs: str = "words+vector",
 ) -> dict:
     import torch
     from safetensors.torch import save_file
@@ -1039,9 +1040,10 @@ def train(
     from coach.classify import threat
     from coach.classify.train_threat import fit_threat
 
-    if threat_detector:  # design W: fitted last, beside the heads just written
-        return fit_threat(out_dir, seed, data_root, corpus, log)
-    (out_dir / threat.FILE).unlink(missing_ok=True)  # an earlier run's detector is not part of these weights
+    for name in {*threat.files(threat.VECTOR), *threat.files(threat.WORDS_AND_VECTOR)}:
+        (out_dir / name).unlink(missing_ok=True)  # an earlier run's detector is not part of these weights
+    if threat_detector:  # designs W and X: fitted last, beside the heads just written
+        return fit_threat(out_dir, seed, data_root, corpus, log, threat_inputs, cache_dir)
     return config
 
 
@@ -1112,9 +1114,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="design R of docs/classifier-protocol.md: corpus/unused/handwritten_handoff_lookalikes.jsonl's "
                              "training lines (topics to talk about, appointments, people who are parties, managing the call, "
                              "other senses of transfer and call, help with a task) join the service-request lines")
-    parser.add_argument("--threat-detector", action=argparse.BooleanOptionalAction, default=False,
-                        help="design W: fit, last, a threat detector on the sentence vector alone, which alone decides the "
-                             "abuse label threat")
+    parser.add_argument("--threat-detector", action=argparse.BooleanOptionalAction, default=True,
+                        help="fit, last, a threat detector beside the heads, which alone decides the abuse label threat "
+                             "(designs W and X; on by default since X)")
+    parser.add_argument("--threat-words", action=argparse.BooleanOptionalAction, default=True,
+                        help="the threat detector reads the line's word 1- and 2-grams beside the sentence vector (design X, "
+                             "the default); --no-threat-words gives W's vector-only detector")
     parser.add_argument("--threat-only", action="store_true",
                         help="keep the heads and everything else in --out and add (or refit) only the threat detector (design W)")
     parser.add_argument("--lexical-only", action="store_true",
@@ -1122,11 +1127,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "combination with them")
 
 
+def threat_inputs(args: argparse.Namespace) -> str:
+    from coach.classify.threat import VECTOR, WORDS_AND_VECTOR
+
+    return WORDS_AND_VECTOR if args.threat_words else VECTOR
+
+
 def run(args: argparse.Namespace) -> int:
     from coach.classify.train_threat import fit_threat
 
     if args.threat_only:
-        config = fit_threat(args.out, args.seed, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr))
+        config = fit_threat(args.out, args.seed, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
+                            inputs=threat_inputs(args))
         print(json.dumps(config["metrics"]["corpus_test"], indent=2))
         return 0
     if args.lexical_only:
@@ -1139,7 +1151,7 @@ def run(args: argparse.Namespace) -> int:
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
                    negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes, job_threats=args.job_threats,
                    abuse_refit=args.abuse_refit, harmless_harm_words=args.harmless_harm_words,
-                   tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule, threat_detector=args.threat_detector)
+                   tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule, threat_detector=args.threat_detector, threat_inputs=threat_inputs(args))
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))
     return 0
 

@@ -94,13 +94,16 @@ def _tweet_check(dev, p_dev, lines, oof, clf, annotations) -> dict:
             "offensive_macro_f1_with_detector": f1(True)}
 
 
-def fit_threat(out_dir: Path, seed: int = 0, data_root: Path | None = None, corpus: Path | None = None, log=print) -> dict:
-    """Fit the detector for the weights in ``out_dir`` and write it there; returns the new config."""
+def fit_threat(out_dir: Path, seed: int = 0, data_root: Path | None = None, corpus: Path | None = None, log=print,
+               inputs: str = "words+vector", cache_dir: Path | None = None) -> dict:
+    """Fit the detector (on ``inputs``: ``threat.INPUTS``) for the weights in ``out_dir`` and write it
+    there; returns the new config (unchanged, with no detector, when no training line is a threat)."""
     from coach.classify.card import write_card
     from coach.classify.classifier import Classifier
     from coach.classify.embedcache import EmbeddingCache
     from coach.classify.encoder import SentenceEncoder
     from coach.classify.threat import FOLDS, fit_detector
+    from coach.classify.threat import files as detector_files
     from coach.classify.train import _dev, _metrics, threshold_fold
     from coach.classify.weights import verify, write_manifest
 
@@ -112,21 +115,28 @@ def fit_threat(out_dir: Path, seed: int = 0, data_root: Path | None = None, corp
     examples = datasets.training_examples(seed, data_root, corpus)
     dev = [e for e in examples if _dev(e.text)]
     lines = detector_lines([e for e in examples if not _dev(e.text)], corpus)
+    threats = sum(map(is_threat, lines))
+    if not threats or threats == len(lines):
+        log(f"threat detector: not fitted ({len(lines)} lines, {threats} threats: it needs both kinds); the heads decide threat")
+        return config
     encoder = SentenceEncoder()
-    cache = EmbeddingCache(encoder)
+    cache = EmbeddingCache(encoder, cache_dir) if cache_dir else EmbeddingCache(encoder)
     vectors = cache.encode([e.text for e in lines])
     cache.save()
-    log(f"threat detector: {len(lines)} lines ({sum(map(is_threat, lines))} threats), encoded in {time.monotonic() - started:.0f} s")
-    detector, account = fit_detector(vectors, [is_threat(e) for e in lines], [e.source in CALL_STYLE_SOURCES for e in lines],
-                                     [threshold_fold(e.text, FOLDS) for e in lines])
+    log(f"threat detector: {len(lines)} lines ({threats} threats), encoded in {time.monotonic() - started:.0f} s")
+    detector, account = fit_detector(vectors, [e.text for e in lines], [is_threat(e) for e in lines],
+                                     [e.source in CALL_STYLE_SOURCES for e in lines], [threshold_fold(e.text, FOLDS) for e in lines], inputs)
     oof = account.pop("out_of_fold")
-    files = [name for name in json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"] if name != CONFIG]
-    account["file"] = detector.save(out_dir)
+    stale = {f for kind in ("vector", "words+vector") for f in detector_files(kind)}
+    files = [name for name in json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"] if name != CONFIG and name not in stale]
+    for name in stale:
+        (out_dir / name).unlink(missing_ok=True)
+    account["files"] = detector.save(out_dir)
     account["sources"] = datasets.counts_by_source(lines)
     account["scored_checks"] = list(SCORED_CHECKS)
     config["threat_detector"] = account
     (out_dir / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    files = [*dict.fromkeys([*files, account["file"]])]
+    files = [*files, *account["files"]]
     write_manifest(out_dir, [*files, CONFIG])
     log(f"threat detector: threshold {account['threshold']}, out of fold on call-style lines {account['out_of_fold_at_threshold']}")
 

@@ -97,25 +97,48 @@ def test_negated_cue_phrases_do_not_fire(classifier, text, speaker, cue):
     assert cue not in classifier.classify(text, speaker).cues
 
 
-# Known weakness, kept visible (found 2026-12-01, after design R): a threat to the agent's job is not
-# a threat of harm (corpus/README.md: it is an insult), but these read as `threat`, and the default
-# playbook ends the call at once on a threat. Designs S to V of docs/classifier-protocol.md
-# (2026-12-02) tried to mend it with written lines; none met its rule, so the shipped heads are P's.
-@pytest.mark.xfail(reason="job threats read as threats of harm: designs S to V did not qualify", strict=False)
+# A threat to the agent's job is not a threat of harm (corpus/README.md: it is an insult); the default
+# playbook ends the call at once on a threat. P's heads read these two as threats; since design X the
+# threat detector alone decides `threat` (docs/classifier-protocol.md).
 @pytest.mark.parametrize("text", ["i'll get you fired", "i'll make sure you lose your job"])
 def test_a_threat_to_the_agents_job_is_not_a_threat_of_harm(classifier, text):
     assert classifier.classify(text, "customer").abuse != "threat"
 
 
-# Known weakness, kept visible (designs S to V, 2026-12-02): threats of harm said in call words, with no
-# swear word, often read `none` (on the protocol's fresh checks the shipped heads read 26-39% of them as
-# abuse at all), so the playbook draws no line. These are the project's own phrasings, in no file.
-@pytest.mark.xfail(reason="threats of harm in call words are mostly missed: designs T to V did not qualify", strict=False)
+# Threats of harm said in call words, with no swear word: P's heads read these as nothing (designs S to V
+# could not mend it); design X's detector reads them. The project's own phrasings, in no file.
 @pytest.mark.parametrize("text", ["if the refund isn't here by friday i'll torch your van",
                                   "the next driver you send is getting his tyres slashed",
-                                  "tell that engineer he'd better not show his face on my street again"])
+                                  "tell that engineer he'd better not show his face on my street again",
+                                  "i'm going to set fire to that practice with all of you in it"])
 def test_a_threat_of_harm_in_call_words_is_a_threat(classifier, text):
     assert classifier.classify(text, "customer").abuse == "threat"
+
+
+# ... and the words of harm in ordinary call talk stay what they are (design U read the first as a threat).
+@pytest.mark.parametrize("text", ["what did you say sorry the line cut out", "the app keeps crashing every time i open it",
+                                  "can you shoot me an email with the quote", "i know where the shop is i'll drop it in tomorrow",
+                                  "you're killing me with this hold music", "i'll come down to the branch tomorrow and sort it out"])
+def test_harm_words_that_harm_no_one_are_not_threats(classifier, text):
+    assert classifier.classify(text, "customer").abuse == "none"
+
+
+# Design X's check (corpus/checks/threats_check_x.jsonl: 175 lines in domains no training file is about,
+# written and labelled blind by helper sessions). Measured with the shipped weights: threats of harm read
+# `threat` 49 of 59 (P's heads alone: 6); job threats read `threat` 4 of 33; pressure lines read as abuse
+# 3 of 40; harmless lines read `threat` 1 of 43. The bounds sit a little below (above) those counts.
+def test_the_x_check_reads_threats_of_harm_and_few_false_threats(classifier):
+    import json
+
+    from coach.paths import REPO_ROOT
+
+    rows = [json.loads(line) for line in (REPO_ROOT / "corpus" / "checks" / "threats_check_x.jsonl").read_text().splitlines()]
+    read = {kind: [classifier.classify(r["text"], "customer").abuse for r in rows if r["kind"] == kind]
+            for kind in ("harm", "job", "pressure", "harmless")}
+    assert len(read["harm"]) == 59 and read["harm"].count("threat") >= 46
+    assert read["job"].count("threat") <= 6
+    assert sum(label != "none" for label in read["pressure"]) <= 4
+    assert read["harmless"].count("threat") <= 2
 
 
 def test_complaints_and_legal_threats_are_not_abuse(classifier):

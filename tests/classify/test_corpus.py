@@ -153,9 +153,9 @@ def test_documented_hard_negative_decisions_are_in_the_corpus(corpus, speaker, t
 
 
 def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, stats):
-    # they teach supervisor_request (designs N to R) or abuse (designs T to V), or measure them (corpus/checks/): a line that is also in
+    # they teach supervisor_request (designs N to R) or abuse (designs T to X), or measure them (corpus/checks/): a line that is also in
     # the corpus would let the corpus test split be trained on, and one in two files would sit in both of their splits
-    from coach.classify.datasets import HANDOFF_LOOKALIKES, HARMLESS_HARM_WORDS, JOB_THREATS, SERVICE_REQUEST_FILES
+    from coach.classify.datasets import HANDOFF_LOOKALIKES, HARMLESS_HARM_WORDS, JOB_THREATS, SERVICE_REQUEST_FILES, THREATS_OF_HARM
     from coach.classify.text import normalize
 
     in_corpus = {normalize(r["text"]) for r in corpus.rows}
@@ -163,7 +163,7 @@ def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, st
     problems = []
     # and the lines that only measure (corpus/checks/): a line in a check and a training file is no check
     checks = sorted((CORPUS / "checks").glob("*.jsonl"))
-    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES, JOB_THREATS, HARMLESS_HARM_WORDS)] + checks:
+    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES, JOB_THREATS, HARMLESS_HARM_WORDS, THREATS_OF_HARM)] + checks:
         name = f"{path.parent.name}/{path.name}"
         lines = path.read_text(encoding="utf-8").splitlines()
         assert len(lines) >= (30 if "harmless" in path.name else 100), name
@@ -186,6 +186,12 @@ def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, st
         elif "job_threats" in path.name:  # job threats (insult), threats of harm and legitimate pressure, each well covered
             for label in ("none", "insult", "threat"):
                 assert sum(r["abuse"] == label for r in rows) / len(rows) > 0.2, (name, label)
+        elif "threats" in path.name:  # design W on: mostly threats of harm, with near misses of every kind beside them
+            share = {label: sum(r["abuse"] == label for r in rows) / len(rows) for label in ("none", "insult", "threat")}
+            assert share["threat"] > 0.3 and share["none"] > 0.15 and share["insult"] > 0.03, (name, share)
+            if "check" in path.name:  # the checks carry each line's kind, and it agrees with its label
+                kinds = {"harm": {"threat"}, "job": {"insult"}, "pressure": {"none"}, "harmless": {"none", "profanity"}}
+                assert all(r["abuse"] in kinds[r["kind"]] for r in rows), name
         else:  # requests for a person and look-alikes, both well covered
             assert 0.25 < sum("supervisor_request" in r["cues"] for r in rows) / len(rows) < 0.45, name
     assert problems == []

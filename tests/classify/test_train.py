@@ -287,3 +287,47 @@ def test_asr_noise_is_seeded_and_only_drops_or_swaps_words():
     a = asr_noise(text, random.Random(7), p_drop=0.3, p_swap=0.2)
     assert a == asr_noise(text, random.Random(7), p_drop=0.3, p_swap=0.2)
     assert set(a.split()) <= set(text.split()) and a != text
+
+
+def test_the_threat_detector_is_fitted_last_and_leaves_the_heads(tmp_path, monkeypatch):
+    # designs W and X: with threat lines to learn from, `coach train` fits the detector beside the heads
+    # (in the manifest, read by the classifier); `--threat-only` refits it alone, to the same bytes; a run
+    # without it removes the files
+    from coach.classify import load_classifier
+    from coach.classify.train import train
+    from coach.classify.train_threat import fit_threat
+
+    data, corpus = tmp_path / "data", tmp_path / "corpus"
+    _tiny_public_data(data)
+    monkeypatch.setenv("COACH_ANNOTATIONS_DIR", str(data / "annotations"))
+    _tiny_corpus(corpus)
+    (corpus / "unused").mkdir()
+    lines = [("i'll burn your van", "threat"), ("someone is going to get hurt", "threat"), ("i'll get you fired", "insult"),
+             ("the line cut out", "none"), ("i'll report you to your manager", "none")]
+    with open(corpus / "unused" / "handwritten_threats_of_harm.jsonl", "w") as f:
+        for i in range(12):
+            for text, abuse in lines:
+                f.write(json.dumps({"text": f"{text} {'right ' * i}".strip(), "speaker": "customer", "sentiment": "negative",
+                                    "anger": 0.8, "abuse": abuse, "cues": [], "source": "handwritten"}) + "\n")
+    logs: list[str] = []
+    out = tmp_path / "w"
+    config = train(out, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    threat = config["threat_detector"]
+    assert threat["inputs"] == "words+vector" and threat["files"] == ["threat.safetensors", "threat_vocab.json"]
+    assert threat["threats"] >= 12 and threat["word_ngrams"] > 0 and "tweet_check" in threat
+    assert set(threat["files"]) <= set(json.loads((out / "manifest.json").read_text())["files"])
+    assert "Threat detector" in (out / "MODEL_CARD.md").read_text()
+    clf = load_classifier(out)
+    assert clf.threat is not None and clf.threat_threshold == threat["threshold"]
+    assert "threat" in clf.probabilities(["i'll burn your van"], ["customer"])
+
+    heads, detector = (out / "heads.safetensors").read_bytes(), (out / "threat.safetensors").read_bytes()
+    again = fit_threat(out, seed=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
+    assert (out / "heads.safetensors").read_bytes() == heads and (out / "threat.safetensors").read_bytes() == detector
+    assert again["threat_detector"]["threshold"] == threat["threshold"]
+    load_classifier(out)  # the rewritten manifest matches
+
+    plain = train(out, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+                  threat_detector=False)
+    assert "threat_detector" not in plain and not (out / "threat.safetensors").exists()
+    assert load_classifier(out).threat is None

@@ -85,3 +85,20 @@ def test_weights_made_for_another_set_of_lexical_features_are_refused(weights):
     write_manifest(weights, ["heads.safetensors", "config.json"])
     with pytest.raises(ModelError, match=rf"read {N_FEATURES - 3} lexical features and this version of coach makes {N_FEATURES}"):
         Classifier(weights)
+
+
+@pytest.mark.slow
+def test_a_missing_or_broken_threat_detector_is_named(weights):
+    # the manifest is edited to match, so the loader itself must notice (a hand-assembled weights folder)
+    from coach.classify.classifier import Classifier
+
+    files = [n for n in json.loads((weights / "manifest.json").read_text())["files"] if n != "threat_vocab.json"]
+    (weights / "threat_vocab.json").unlink()
+    write_manifest(weights, files)
+    with pytest.raises(ModelError, match=r"threat detector \(.*threat_vocab\.json\) is missing; restore it") as info:
+        Classifier(weights)
+    assert "\n" not in str(info.value)
+    (weights / "threat.safetensors").write_bytes(b"garbage")
+    write_manifest(weights, files)
+    with pytest.raises(ModelError, match=r"threat detector \(.*threat\.safetensors.*\) cannot be read"):
+        Classifier(weights)
