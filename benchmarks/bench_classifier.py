@@ -388,6 +388,7 @@ def write(args, ours: "Ours", rows, accuracy_seconds: float, sp: dict, load: tup
         f"`python3 benchmarks/bench_classifier.py` ({time.strftime('%Y-%m-%d')}, 2 CPU cores, "
         f"weights `models/classifier` trained {ours.clf.config.get('trained_at', '?')}"
         + (f", lexical offensive model fitted {ours.clf.config['lexical_fitted_at']}" if ours.clf.config.get("lexical_fitted_at") else "")
+        + (f", threat detector fitted {ours.clf.config['threat_fitted_at']}" if ours.clf.config.get("threat_fitted_at") else "")
         + "). Held-out sets only "
         "(never trained on, no threshold tuned on them); baselines run in the same process on the same texts."
         + (" QUICK RUN: samples of the big sets." if args.quick else ""),

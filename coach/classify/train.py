@@ -1121,7 +1121,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the threat detector reads the line's word 1- and 2-grams beside the sentence vector (design X, "
                              "the default); --no-threat-words gives W's vector-only detector")
     parser.add_argument("--threat-only", action="store_true",
-                        help="keep the heads and everything else in --out and add (or refit) only the threat detector (design W)")
+                        help="keep the heads and everything else in --out and add (or refit) only the threat detector (designs W and X)")
     parser.add_argument("--lexical-only", action="store_true",
                         help="keep the heads in --out and add (or refit) only the lexical offensive model (--lexical) and its "
                              "combination with them")
