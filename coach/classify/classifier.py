@@ -98,7 +98,7 @@ class Classifier:
             self.cue_lexical = _word_model(load_cue, folder, files,
                                            f"{cue_lexical.get('cue')} n-gram model",
                                            f"cue n-gram model in {folder} ({', '.join(str(folder / f) for f in files)})")
-        # Design W: a threat detector on the sentence vector decides `threat`, when the weights have one.
+        # Designs W and X: a threat detector (word n-grams and the sentence vector) decides `threat`, when the weights have one.
         self.threat, self.threat_threshold = None, None
         threat = self.config.get("threat_detector")
         if threat is not None:

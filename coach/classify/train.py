@@ -1040,7 +1040,7 @@ def train(
     from coach.classify import threat
     from coach.classify.train_threat import fit_threat
 
-    for name in {*threat.files(threat.VECTOR), *threat.files(threat.WORDS_AND_VECTOR)}:
+    for name in {f for kind in threat.INPUTS for f in threat.files(kind)}:
         (out_dir / name).unlink(missing_ok=True)  # an earlier run's detector is not part of these weights
     if threat_detector:  # designs W and X: fitted last, beside the heads just written
         return fit_threat(out_dir, seed, data_root, corpus, log, threat_inputs, cache_dir)

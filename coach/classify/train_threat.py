@@ -1,4 +1,4 @@
-"""Fit the threat detector (design W of docs/classifier-protocol.md) beside the heads in a weights
+"""Fit the threat detector (designs W and X of docs/classifier-protocol.md) beside the heads in a weights
 folder: ``coach train --threat-only`` on existing weights, or the last step of ``coach train``.
 
 Its lines: the heads' fitting lines whose threat status is known, the training splits of the
@@ -67,11 +67,11 @@ def detector_lines(fit_set: Sequence[Example], corpus: Path | None = None) -> li
 
 
 def _tweet_check(dev, p_dev, lines, oof, clf, annotations) -> dict:
-    from coach.classify.train import TWEET_SOURCES
-
     """The tweet check's offensive macro-F1 on the same lines with and without the detector: the
     development split's annotated tweets (read by neither) and the fitting set's (the heads as they
     were fitted on them; the detector out of fold)."""
+    from coach.classify.train import TWEET_SOURCES
+
     rows = [(p_dev, i, e.text) for i, e in enumerate(dev) if e.source in TWEET_SOURCES and e.text in annotations]
     tweets = [i for i, e in enumerate(lines) if e.source in TWEET_SOURCES and e.text in annotations]
     if tweets:
@@ -102,7 +102,7 @@ def fit_threat(out_dir: Path, seed: int = 0, data_root: Path | None = None, corp
     from coach.classify.classifier import Classifier
     from coach.classify.embedcache import EmbeddingCache
     from coach.classify.encoder import SentenceEncoder
-    from coach.classify.threat import FOLDS, fit_detector
+    from coach.classify.threat import FOLDS, INPUTS, fit_detector
     from coach.classify.threat import files as detector_files
     from coach.classify.train import _dev, _metrics, threshold_fold
     from coach.classify.weights import verify, write_manifest
@@ -127,7 +127,7 @@ def fit_threat(out_dir: Path, seed: int = 0, data_root: Path | None = None, corp
     detector, account = fit_detector(vectors, [e.text for e in lines], [is_threat(e) for e in lines],
                                      [e.source in CALL_STYLE_SOURCES for e in lines], [threshold_fold(e.text, FOLDS) for e in lines], inputs)
     oof = account.pop("out_of_fold")
-    stale = {f for kind in ("vector", "words+vector") for f in detector_files(kind)}
+    stale = {f for kind in INPUTS for f in detector_files(kind)}  # an earlier detector's files, of either kind
     files = [name for name in json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))["files"] if name != CONFIG and name not in stale]
     for name in stale:
         (out_dir / name).unlink(missing_ok=True)
