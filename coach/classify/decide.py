@@ -3,7 +3,7 @@
 Labels are ``0`` none, then ``1 + ABUSE_TYPES.index(kind)``: ``1`` profanity, ``2`` insult,
 ``3`` threat. Without a threat detector the heads decide it all: offensive when the (combined)
 offensive probability reaches its threshold, the kind the most likely abuse type. With one
-(design W of docs/classifier-protocol.md) a line is a threat when the detector says so, whatever
+(designs W and X of docs/classifier-protocol.md) a line is a threat when the detector says so, whatever
 the offensive gate says, and otherwise the kind is chosen between profanity and insult only.
 """
 

@@ -78,6 +78,25 @@ def word_ngrams(text: str, low: int, high: int) -> list[str]:
     return out
 
 
+def tfidf_dot(grams: Sequence[str], index: dict, idf: np.ndarray, coef: np.ndarray, sublinear: bool = True) -> float:
+    """One block of scikit-learn's TF-IDF (``1 + log tf`` when ``sublinear``, times idf, L2-normalised)
+    of the n-grams ``grams`` (those in ``index``), dotted with the coefficients ``coef``."""
+    counts: dict[int, int] = {}
+    for g in grams:
+        j = index.get(g)
+        if j is not None:
+            counts[j] = counts.get(j, 0) + 1
+    if not counts:
+        return 0.0
+    ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+    if sublinear:
+        tf = 1.0 + np.log(tf)
+    v = tf * idf[ids]
+    norm = math.sqrt(float(v @ v))
+    return float(v @ coef[ids]) / norm if norm else 0.0
+
+
 class LexicalModel:
     """Offensive probability from n-grams of a normalised text."""
 
@@ -102,20 +121,7 @@ class LexicalModel:
         return cls(vocab, load_file(str(Path(folder) / (prefix + LEX_WEIGHTS))))
 
     def _block(self, grams: list[str], index: dict, idf: np.ndarray, coef: np.ndarray) -> float:
-        counts: dict[int, int] = {}
-        for g in grams:
-            j = index.get(g)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
-            return 0.0
-        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        if self.sublinear:
-            tf = 1.0 + np.log(tf)
-        v = tf * idf[ids]
-        norm = math.sqrt(float(v @ v))
-        return float(v @ coef[ids]) / norm if norm else 0.0
+        return tfidf_dot(grams, index, idf, coef, self.sublinear)
 
     def decision(self, text: str) -> float:
         (ci, cidf, ccoef), (wi, widf, wcoef) = self.blocks

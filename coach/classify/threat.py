@@ -22,13 +22,12 @@ coefficients) and, with words, ``threat_vocab.json`` (the n-grams in coefficient
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from coach.classify.lexmodel import word_ngrams
+from coach.classify.lexmodel import tfidf_dot, word_ngrams
 
 FILE = "threat.safetensors"
 VOCAB = "threat_vocab.json"
@@ -92,17 +91,7 @@ class ThreatDetector:
         return files(self.inputs)
 
     def _words(self, text: str) -> float:
-        counts: dict[int, int] = {}
-        for g in word_ngrams(text, *WORD_NGRAMS):
-            j = self.index.get(g)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
-            return 0.0
-        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        v = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[ids]
-        norm = math.sqrt(float(v @ v))
-        return float(v @ self.word_coef[ids]) / norm if norm else 0.0
+        return tfidf_dot(word_ngrams(text, *WORD_NGRAMS), self.index, self.idf, self.word_coef)
 
     def probabilities(self, vectors: np.ndarray, texts: Sequence[str] = ()) -> np.ndarray:
         z = (np.asarray(vectors, dtype=np.float32) @ self.coef).astype(np.float64) + self.intercept
