@@ -19,6 +19,7 @@ from coach.calllog import read_log
 from coach.events import AgentAction, StepChanged
 
 CALLS = Path(__file__).parent / "calls"
+DEFAULT_PLAYBOOK = Path(__file__).parent.parent / "playbooks" / "default.yaml"
 
 pytestmark = pytest.mark.slow
 
@@ -133,3 +134,43 @@ def test_fast_replay_is_deterministic(rendered):
     second, _ = run_call(wav)
     key = lambda evs: [(e.t, e.step, e.reason) for e in evs if isinstance(e, StepChanged)]  # noqa: E731
     assert key(first) == key(second)
+
+
+# The demo call (assets/demo_call.txt) is what `coach analyze demo` plays: its story is the doctrine's
+# whole path, and it must hold both for the script's own words and for what Whisper makes of them.
+DEMO_STORY = ["listen", "vent", "summarize", "delegate_up", "warn_abuse", "on_hold", "promise", "follow_up"]
+
+
+def in_order(steps: list[str], story: list[str]) -> bool:
+    it = iter(steps)
+    return all(step in it for step in story)
+
+
+def test_demo_script_tells_the_doctrines_story_word_for_word():
+    """The script's exact words (no recognizer) through the real classifier and the default playbook."""
+    import yaml
+
+    from coach.demo import call_timings, demo_call_path
+    from coach.playbook.loader import load_playbook
+    from coach.playbook.scenario import load_scenario_text, run_scenario
+
+    lines = call_timings(demo_call_path("demo_call"))
+    events = [{"t": round(line["end"], 2), "speaker": line["speaker"], "text": line["text"],
+               "duration": round(line["end"] - line["start"], 2)} for line in lines]
+    spec = {"name": "demo call, word for word", "events": events,
+            "expect": {"steps": DEMO_STORY, "never": ["draw_the_line", "time_out"]}}
+    result = run_scenario(load_playbook(DEFAULT_PLAYBOOK), load_scenario_text(yaml.safe_dump(spec), "demo.yaml"))
+    assert result.passed, (result.message, [s.step for s in result.steps])
+
+
+def test_demo_call_end_to_end_tells_the_same_story():
+    """`coach analyze demo`'s pipeline (Whisper tiny.en): the insult is warned, the swearing at the router
+    is not, the manager request is delegated, the hold is taken with permission, the promise is followed up."""
+    from coach.demo import demo_call_path
+
+    events, _ = run_call(demo_call_path("demo_call"))
+    steps = steps_of(events)
+    assert in_order(steps, DEMO_STORY), steps
+    assert "draw_the_line" not in steps, steps
+    router = next(e for e in events if e.type == "classified" and "useless" in e.utterance.text.lower())
+    assert router.classification.abuse in ("none", "profanity"), (router.utterance.text, router.classification.abuse)

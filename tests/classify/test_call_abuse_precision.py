@@ -67,11 +67,11 @@ SCRIPTED = {
         ("No, you don't seem to understand. This is the third time I have called about this.", "none"),
         ("Every time someone promises a fix, and every time nothing happens.", "none"),
         ("If this is not solved today, I am going to cancel my service and switch providers.", "none"),
-        # "useless" aimed at the router and the support, with a swear word: not a threat, not none
-        ("This damn router is useless, and so is your support.", ("profanity", "insult")),
+        # swearing at the router: the situation, not the agent
+        ("This damn router is useless, and I am sick of it.", "profanity"),
         ("I want to speak to your manager right now.", "none"),
         ("You incompetent clown, you are not listening to me at all.", "insult"),
-        ("Then put me through to someone who is not a complete idiot.", "insult"),
+        ("Fine. Then let me speak to your manager.", "none"),
         ("Fine, I can hold.", "none"),
         ("Okay. I appreciate that you came back.", "none"),
         ("Yes, that is exactly when I need it for my meetings.", "none"),
