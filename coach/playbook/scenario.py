@@ -14,7 +14,8 @@ order and those that must never appear::
       never: [draw_the_line]
 
 A line's text goes through the real classifier; giving ``anger`` skips the classifier
-for that line (then ``abuse``, ``cues`` and ``sentiment`` default to none/neutral),
+for that line (then ``abuse`` and ``cues`` default to none, ``sentiment`` to negative at an anger
+of 0.5 or more and to neutral below),
 while ``abuse``/``cues``/``sentiment`` alone override what the classifier read.
 The run drives the same ``CallBrain`` (classifier -> tracker -> engine) as a live call.
 """
