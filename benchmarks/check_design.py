@@ -3,7 +3,8 @@ designs can be compared on the same lines (no held-out set is read).
 
     python3 benchmarks/check_design.py [--weights models/classifier] [--old-rev REV] [--json OUT]
 
-Scores, with the weights' own thresholds, as the classifier decides at run time:
+Scores, with the weights' own thresholds, as the classifier decides at run time (with its threat
+detector, when the weights have one):
 
 - the development split (the 10% of the training lines ``coach train`` chooses thresholds on),
   all of it and only its lines from sources and corpus lines that existed at ``--old-rev``;
@@ -91,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
         if not lines:
             return {"n": 0}
         p = clf.probabilities([e.text for e in lines], [e.speaker for e in lines])
-        p = {k: v for k, v in p.items() if k in ("sentiment", "anger", "offensive", "abuse_type", "cues")}
+        p = {k: v for k, v in p.items() if k in ("sentiment", "anger", "offensive", "abuse_type", "cues", "threat")}
+        # the abuse decision as the classifier makes it: with its threat detector, when the weights have one
+        threat_th = getattr(clf, "threat_threshold", None) if "threat" in p else None
 
         def summary(rows: list[int]) -> dict:
-            s = T.score([lines[i] for i in rows], {k: v[rows] for k, v in p.items()}, offensive_th, cue_th)
+            extra = (threat_th,) if threat_th is not None else ()  # older code's score() takes no threat threshold
+            s = T.score([lines[i] for i in rows], {k: v[rows] for k, v in p.items()}, offensive_th, cue_th, *extra)
             out = {k: s[k] for k in ("n", "offensive_macro_f1", "abuse_4way_macro_f1") if k in s}
             if "supervisor_request" in s.get("cues", {}):
                 out["supervisor_request"] = s["cues"]["supervisor_request"]

@@ -308,14 +308,7 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "- Several cues rest on a few dozen corpus lines each" + ("." if threat else "; so does *threat*."),
     ]
     if threat and threat.get("inputs") == "words+vector":
-        lines += [
-            "- Threats of harm, on the X check of `docs/classifier-protocol.md` (175 call lines in domains no training file is",
-            "  about; `benchmarks/check_job_threats.py`): 49 of 59 read *threat* (without the detector: 6); 9 read as nothing.",
-            "  Some ordinary lines read as threats and end the call in the default playbook: 1 of 43 harmless lines with words",
-            "  of harm, 2 of 40 lines of legitimate pressure, and corpus lines such as \"i'll swing by your office on my way",
-            "  home\" and \"my husband is going to hit the roof when he sees this bill\". Threats to the agent's job, insults by",
-            "  the corpus rule, still mostly read as no abuse (26 of 33) and a few (4 of 33) as *threat*.",
-        ]
+        lines += _design_check_limits(threat["design_check"]) if threat.get("design_check") else []
     elif not config.get("abuse_refit"):
         lines += [
             "- Measured on the project's job-threat checks (`benchmarks/check_job_threats.py`, written 2026-12-02): threats of harm",
@@ -357,3 +350,22 @@ if __name__ == "__main__":  # regenerate the card from an existing folder
 
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR
     write_card(folder, json.loads((folder / CONFIG).read_text()), json.loads((folder / MANIFEST).read_text()))
+
+
+def _design_check_limits(check: dict) -> list[str]:
+    """The Limits lines of a detector, from its counts on the X check (``train_threat.design_check``)."""
+
+    def of(kind: str, by: str, *labels: str) -> str:
+        row = check[kind]
+        return f"{sum(row[by][label] for label in labels)} of {row['n']}"
+
+    return [
+        f"- Threats of harm, on the X check of `docs/classifier-protocol.md` ({check['lines']} call lines in domains no training",
+        f"  file is about, never trained on; `benchmarks/check_job_threats.py`): {of('harm', 'detector', 'threat')} read *threat*",
+        f"  (without the detector: {of('harm', 'heads', 'threat')}); {of('harm', 'detector', 'none')} read as nothing.",
+        f"  Some ordinary lines read as threats and end the call in the default playbook: {of('harmless', 'detector', 'threat')}",
+        f"  harmless lines with words of harm, {of('pressure', 'detector', 'threat')} lines of legitimate pressure, and corpus lines",
+        "  such as \"i'll swing by your office on my way home\" and \"my husband is going to hit the roof when he sees this bill\".",
+        f"  Threats to the agent's job, insults by the corpus rule, still mostly read as no abuse ({of('job', 'detector', 'none')})",
+        f"  and a few ({of('job', 'detector', 'threat')}) as *threat*.",
+    ]

@@ -6,7 +6,8 @@ Its lines: the heads' fitting lines whose threat status is known, the training s
 decided designs S to V and can decide nothing now). The corpus test split, the development split
 and every held-out set are never read here. Writes ``threat.safetensors`` and rewrites
 ``config.json`` (its ``threat_detector`` section and the metrics), ``manifest.json`` and
-``MODEL_CARD.md``; the heads and every other file are left as they are.
+``MODEL_CARD.md``; the heads and every other file are left as they are. The X check
+(``DESIGN_CHECK``, never trained on) is only scored, for the model card's Limits.
 """
 
 from __future__ import annotations
@@ -33,6 +34,28 @@ SCORED_CHECKS = ("job_threats_clean.jsonl", "job_threats_check_t.jsonl", "job_th
                  "job_threats_check_v.jsonl", "harmless_harm_words_check_v.jsonl")
 CHECK_SOURCE = "scored-checks"
 CALL_STYLE_SOURCES = ("corpus", datasets.JOB_THREAT_SOURCE, datasets.THREATS_OF_HARM_SOURCE, CHECK_SOURCE)
+
+
+# The check that decided design X (corpus/checks/): never trained on; the model card's Limits give its counts.
+DESIGN_CHECK = "threats_check_x.jsonl"
+ABUSE_NAMES = ("none", "profanity", "insult", "threat")
+
+
+def design_check(clf, corpus: Path | None = None) -> dict:
+    """How ``clf`` reads the lines of ``DESIGN_CHECK``, by their kind (harm, job, pressure, harmless): the
+    count of each abuse label, with the detector and with the heads alone ({} when the file is missing)."""
+    path = Path(corpus or datasets.corpus_dir()) / "checks" / DESIGN_CHECK
+    if not path.is_file():
+        return {}
+    rows = [r for r in datasets.corpus_file_rows(path) if r.get("kind")]
+    p = clf.probabilities([r["text"] for r in rows], [r.get("speaker", "customer") for r in rows])
+    read = {"detector": clf.abuse_labels(p), "heads": abuse_labels(p["offensive"], p["abuse_type"], clf.offensive_threshold)}
+    out: dict = {"file": f"corpus/checks/{DESIGN_CHECK}", "lines": len(rows)}
+    for kind in dict.fromkeys(r["kind"] for r in rows):
+        rows_k = [i for i, r in enumerate(rows) if r["kind"] == kind]
+        out[kind] = {"n": len(rows_k), **{by: {name: int(sum(labels[i] == j for i in rows_k)) for j, name in enumerate(ABUSE_NAMES)}
+                                          for by, labels in read.items()}}
+    return out
 
 
 def knows_threat(e: Example) -> bool:
@@ -150,6 +173,7 @@ def fit_threat(out_dir: Path, seed: int = 0, data_root: Path | None = None, corp
     p_dev = probs(dev)
     cue_th = dict(clf.thresholds)
     account["tweet_check"] = _tweet_check(dev, p_dev, lines, oof, clf, datasets.annotated_tweets(data_root))
+    account["design_check"] = design_check(clf, corpus)
     config["metrics"] = _metrics(dev, p_dev, corpus_test, probs(corpus_test), noisy_test, probs(noisy_test), out_dir, None,
                                  clf.offensive_threshold, cue_th, clf.threat_threshold)
     config["threat_detector"] = account

@@ -141,6 +141,23 @@ def test_the_x_check_reads_threats_of_harm_and_few_false_threats(classifier):
     assert read["harmless"].count("threat") <= 2
 
 
+def test_the_model_cards_x_check_counts_are_the_shipped_weights_own(classifier):
+    """The card's Limits quote the X check's counts that ``coach train`` stored; they must be what the
+    shipped weights read today, and the card must say them."""
+    import json
+
+    from coach.classify.train_threat import design_check
+    from coach.paths import REPO_ROOT
+
+    folder = REPO_ROOT / "models" / "classifier"
+    stored = json.loads((folder / "config.json").read_text())["threat_detector"]["design_check"]
+    assert design_check(classifier) == stored
+    card = (folder / "MODEL_CARD.md").read_text()
+    harm = stored["harm"]
+    assert f"{harm['detector']['threat']} of {harm['n']} read *threat*" in card
+    assert f"without the detector: {harm['heads']['threat']} of {harm['n']}" in card
+
+
 def test_complaints_and_legal_threats_are_not_abuse(classifier):
     # legitimate, if angry: corpus/README.md's label rule (not churn, not abuse)
     for text in ("i'm going to report you to your manager", "i'll be reporting this to the ombudsman",

@@ -309,10 +309,27 @@ def test_the_threat_detector_is_fitted_last_and_leaves_the_heads(tmp_path, monke
             for text, abuse in lines:
                 f.write(json.dumps({"text": f"{text} {'right ' * i}".strip(), "speaker": "customer", "sentiment": "negative",
                                     "anger": 0.8, "abuse": abuse, "cues": [], "source": "handwritten"}) + "\n")
+    (corpus / "checks").mkdir(exist_ok=True)
+    check = [("i'll torch your shed", "threat", "harm"), ("the shed is on fire", "none", "harmless"),
+             ("i'll go elsewhere", "none", "pressure"), ("i'll have you sacked", "insult", "job")]
+    with open(corpus / "checks" / "threats_check_x.jsonl", "w") as f:
+        for text, abuse, kind in check:
+            f.write(json.dumps({"text": text, "speaker": "customer", "sentiment": "negative", "anger": 0.7, "abuse": abuse,
+                                "cues": [], "source": "handwritten", "kind": kind}) + "\n")
     logs: list[str] = []
     out = tmp_path / "w"
     config = train(out, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache")
     threat = config["threat_detector"]
+    # the X check is scored, never trained on, and the card's Limits quote its counts
+    x = threat["design_check"]
+    assert x["lines"] == 4 and {k: x[k]["n"] for k in ("harm", "harmless", "pressure", "job")} == {"harm": 1, "harmless": 1, "pressure": 1, "job": 1}
+    assert sum(x["harm"]["detector"].values()) == 1 and sum(x["harm"]["heads"].values()) == 1
+    assert f"{x['harm']['detector']['threat']} of 1 read *threat*" in (out / "MODEL_CARD.md").read_text()
+    from coach.classify import datasets
+    from coach.classify.train_threat import detector_lines
+
+    fitted = {e.text for e in detector_lines(datasets.training_examples(3, data, corpus), corpus)}
+    assert fitted and not fitted & {text for text, _, _ in check}
     assert threat["inputs"] == "words+vector" and threat["files"] == ["threat.safetensors", "threat_vocab.json"]
     assert threat["threats"] >= 12 and threat["word_ngrams"] > 0 and "tweet_check" in threat
     assert set(threat["files"]) <= set(json.loads((out / "manifest.json").read_text())["files"])
