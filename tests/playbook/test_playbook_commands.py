@@ -147,6 +147,17 @@ def test_every_shipped_scenario_passes_with_the_real_classifier(capsys):
     assert f"{len(SCENARIOS)} of {len(SCENARIOS)} scenarios passed" in out
 
 
+@pytest.mark.slow
+def test_every_rule_of_the_default_playbook_fires_in_a_shipped_scenario():
+    """The scenarios are the default playbook's unit tests: each transition is taken in at least one."""
+    from coach.playbook.loader import load_playbook
+    from coach.playbook.scenario import load_scenario, run_scenario
+
+    playbook = load_playbook(DEFAULT_PLAYBOOK)
+    fired = {s.transition for path in SCENARIOS for s in run_scenario(playbook, load_scenario(path)).steps}
+    assert {tr.id for tr in playbook.transitions} - fired == set()
+
+
 def test_a_broken_scenario_is_reported_with_positions(tmp_path, capsys):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(
