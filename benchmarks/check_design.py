@@ -95,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
         p = {k: v for k, v in p.items() if k in ("sentiment", "anger", "offensive", "abuse_type", "cues", "threat")}
         # the abuse decision as the classifier makes it: with its threat detector, when the weights have one
         threat_th = getattr(clf, "threat_threshold", None) if "threat" in p else None
+        extra = (threat_th,) if threat_th is not None else ()  # older code's score() takes no threat threshold
 
         def summary(rows: list[int]) -> dict:
-            extra = (threat_th,) if threat_th is not None else ()  # older code's score() takes no threat threshold
             s = T.score([lines[i] for i in rows], {k: v[rows] for k, v in p.items()}, offensive_th, cue_th, *extra)
             out = {k: s[k] for k in ("n", "offensive_macro_f1", "abuse_4way_macro_f1") if k in s}
             if "supervisor_request" in s.get("cues", {}):

@@ -17,9 +17,9 @@ import pytest
 
 from coach.calllog import read_log
 from coach.events import AgentAction, StepChanged
+from coach.paths import DEFAULT_PLAYBOOK
 
 CALLS = Path(__file__).parent / "calls"
-DEFAULT_PLAYBOOK = Path(__file__).parent.parent / "playbooks" / "default.yaml"
 
 pytestmark = pytest.mark.slow
 
@@ -148,18 +148,17 @@ def in_order(steps: list[str], story: list[str]) -> bool:
 
 def test_demo_script_tells_the_doctrines_story_word_for_word():
     """The script's exact words (no recognizer) through the real classifier and the default playbook."""
-    import yaml
-
     from coach.demo import call_timings, demo_call_path
     from coach.playbook.loader import load_playbook
-    from coach.playbook.scenario import load_scenario_text, run_scenario
+    from coach.playbook.scenario import Scenario, ScenarioSpec, run_scenario
 
     lines = call_timings(demo_call_path("demo_call"))
     events = [{"t": round(line["end"], 2), "speaker": line["speaker"], "text": line["text"],
                "duration": round(line["end"] - line["start"], 2)} for line in lines]
     spec = {"name": "demo call, word for word", "events": events,
             "expect": {"steps": DEMO_STORY, "never": ["draw_the_line", "time_out"]}}
-    result = run_scenario(load_playbook(DEFAULT_PLAYBOOK), load_scenario_text(yaml.safe_dump(spec), "demo.yaml"))
+    scenario = Scenario(ScenarioSpec.model_validate(spec), None, "demo_call.txt")
+    result = run_scenario(load_playbook(DEFAULT_PLAYBOOK), scenario)
     assert result.passed, (result.message, [s.step for s in result.steps])
 
 

@@ -78,6 +78,24 @@ def _service_lines(config: dict, cue_lex: dict) -> str:
             f" must keep precision {floor}")
 
 
+def _design_check_limits(check: dict) -> list[str]:
+    """The Limits lines of a detector, from its counts on the X check (``train_threat.design_check``)."""
+
+    def of(kind: str, by: str, label: str) -> str:
+        return f"{check[kind][by][label]} of {check[kind]['n']}"
+
+    return [
+        f"- Threats of harm, on the X check of `docs/classifier-protocol.md` ({check['lines']} call lines in domains no training",
+        f"  file is about, never trained on; `benchmarks/check_job_threats.py`): {of('harm', 'detector', 'threat')} read *threat*",
+        f"  (without the detector: {of('harm', 'heads', 'threat')}); {of('harm', 'detector', 'none')} read as nothing.",
+        f"  Some ordinary lines read as threats and end the call in the default playbook: {of('harmless', 'detector', 'threat')}",
+        f"  harmless lines with words of harm, {of('pressure', 'detector', 'threat')} lines of legitimate pressure, and corpus lines",
+        "  such as \"i'll swing by your office on my way home\" and \"my husband is going to hit the roof when he sees this bill\".",
+        f"  Threats to the agent's job, insults by the corpus rule, still mostly read as no abuse ({of('job', 'detector', 'none')})",
+        f"  and a few ({of('job', 'detector', 'threat')}) as *threat*.",
+    ]
+
+
 def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -> Path:
     m = config["metrics"]
     lines = [
@@ -355,21 +373,3 @@ if __name__ == "__main__":  # regenerate the card from an existing folder
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR
     write_card(folder, json.loads((folder / CONFIG).read_text()), json.loads((folder / MANIFEST).read_text()))
 
-
-def _design_check_limits(check: dict) -> list[str]:
-    """The Limits lines of a detector, from its counts on the X check (``train_threat.design_check``)."""
-
-    def of(kind: str, by: str, *labels: str) -> str:
-        row = check[kind]
-        return f"{sum(row[by][label] for label in labels)} of {row['n']}"
-
-    return [
-        f"- Threats of harm, on the X check of `docs/classifier-protocol.md` ({check['lines']} call lines in domains no training",
-        f"  file is about, never trained on; `benchmarks/check_job_threats.py`): {of('harm', 'detector', 'threat')} read *threat*",
-        f"  (without the detector: {of('harm', 'heads', 'threat')}); {of('harm', 'detector', 'none')} read as nothing.",
-        f"  Some ordinary lines read as threats and end the call in the default playbook: {of('harmless', 'detector', 'threat')}",
-        f"  harmless lines with words of harm, {of('pressure', 'detector', 'threat')} lines of legitimate pressure, and corpus lines",
-        "  such as \"i'll swing by your office on my way home\" and \"my husband is going to hit the roof when he sees this bill\".",
-        f"  Threats to the agent's job, insults by the corpus rule, still mostly read as no abuse ({of('job', 'detector', 'none')})",
-        f"  and a few ({of('job', 'detector', 'threat')}) as *threat*.",
-    ]

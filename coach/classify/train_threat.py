@@ -25,6 +25,7 @@ import numpy as np
 from coach.classify import datasets
 from coach.classify.datasets import Example
 from coach.classify.decide import THREAT, abuse_labels
+from coach.classify.labels import ABUSE_TYPES
 from coach.classify.metrics import macro_f1
 from coach.classify.text import asr_noise
 from coach.classify.weights import CONFIG, MANIFEST
@@ -38,7 +39,6 @@ CALL_STYLE_SOURCES = ("corpus", datasets.JOB_THREAT_SOURCE, datasets.THREATS_OF_
 
 # The check that decided design X (corpus/checks/): never trained on; the model card's Limits give its counts.
 DESIGN_CHECK = "threats_check_x.jsonl"
-ABUSE_NAMES = ("none", "profanity", "insult", "threat")
 
 
 def design_check(clf, corpus: Path | None = None) -> dict:
@@ -50,11 +50,12 @@ def design_check(clf, corpus: Path | None = None) -> dict:
     rows = [r for r in datasets.corpus_file_rows(path) if r.get("kind")]
     p = clf.probabilities([r["text"] for r in rows], [r.get("speaker", "customer") for r in rows])
     read = {"detector": clf.abuse_labels(p), "heads": abuse_labels(p["offensive"], p["abuse_type"], clf.offensive_threshold)}
+    names = ("none", *ABUSE_TYPES)  # label 0 is none, then 1 + the index of the kind
+    kinds = np.array([r["kind"] for r in rows])
     out: dict = {"file": f"corpus/checks/{DESIGN_CHECK}", "lines": len(rows)}
-    for kind in dict.fromkeys(r["kind"] for r in rows):
-        rows_k = [i for i, r in enumerate(rows) if r["kind"] == kind]
-        out[kind] = {"n": len(rows_k), **{by: {name: int(sum(labels[i] == j for i in rows_k)) for j, name in enumerate(ABUSE_NAMES)}
-                                          for by, labels in read.items()}}
+    for kind in dict.fromkeys(kinds):
+        counts = {by: np.bincount(labels[kinds == kind], minlength=len(names)) for by, labels in read.items()}
+        out[str(kind)] = {"n": int((kinds == kind).sum()), **{by: dict(zip(names, map(int, c))) for by, c in counts.items()}}
     return out
 
 

@@ -295,7 +295,8 @@ def test_the_threat_detector_is_fitted_last_and_leaves_the_heads(tmp_path, monke
     # without it removes the files
     from coach.classify import load_classifier
     from coach.classify.train import train
-    from coach.classify.train_threat import fit_threat
+    from coach.classify import datasets
+    from coach.classify.train_threat import detector_lines, fit_threat
 
     data, corpus = tmp_path / "data", tmp_path / "corpus"
     _tiny_public_data(data)
@@ -325,9 +326,6 @@ def test_the_threat_detector_is_fitted_last_and_leaves_the_heads(tmp_path, monke
     assert x["lines"] == 4 and {k: x[k]["n"] for k in ("harm", "harmless", "pressure", "job")} == {"harm": 1, "harmless": 1, "pressure": 1, "job": 1}
     assert sum(x["harm"]["detector"].values()) == 1 and sum(x["harm"]["heads"].values()) == 1
     assert f"{x['harm']['detector']['threat']} of 1 read *threat*" in (out / "MODEL_CARD.md").read_text()
-    from coach.classify import datasets
-    from coach.classify.train_threat import detector_lines
-
     fitted = {e.text for e in detector_lines(datasets.training_examples(3, data, corpus), corpus)}
     assert fitted and not fitted & {text for text, _, _ in check}
     assert threat["inputs"] == "words+vector" and threat["files"] == ["threat.safetensors", "threat_vocab.json"]
