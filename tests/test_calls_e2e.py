@@ -162,14 +162,29 @@ def test_demo_script_tells_the_doctrines_story_word_for_word():
     assert result.passed, (result.message, [s.step for s in result.steps])
 
 
-def test_demo_call_end_to_end_tells_the_same_story():
-    """`coach analyze demo`'s pipeline (Whisper tiny.en): the insult is warned, the swearing at the router
-    is not, the manager request is delegated, the hold is taken with permission, the promise is followed up."""
-    from coach.demo import demo_call_path
+# Seed 0 is the render `coach analyze demo` plays; another seed moves the turn gaps and the line
+# hiss, as a different machine's arithmetic moves what Whisper hears. The script's words were
+# chosen so the story holds on six seeds (0-5) here; one failing seed means a line of the script
+# is read differently, not that a flaky test can be re-run.
+@pytest.mark.parametrize("seed", [0, 3])
+def test_demo_call_end_to_end_tells_the_same_story(seed, tmp_path):
+    """`coach analyze demo`'s pipeline (Whisper tiny.en): the insult is warned, the swearing at the
+    internet is not, the manager request is delegated, the hold is taken with permission, the promise
+    is followed up."""
+    from coach.demo import call_timings, demo_call_path, demo_script_path, render_call
 
-    events, _ = run_call(demo_call_path("demo_call"))
+    if seed == 0:
+        wav = demo_call_path("demo_call")
+    else:
+        wav = tmp_path / "demo_call.wav"
+        render_call(demo_script_path("demo_call"), wav, seed=seed)
+    events, _ = run_call(wav)
     steps = steps_of(events)
     assert in_order(steps, DEMO_STORY), steps
     assert "draw_the_line" not in steps, steps
-    router = next(e for e in events if e.type == "classified" and "useless" in e.utterance.text.lower())
-    assert router.classification.abuse in ("none", "profanity"), (router.utterance.text, router.classification.abuse)
+    line = next(t for t in call_timings(wav) if "crap internet" in t["text"].lower())
+    heard = [e for e in events if e.type == "classified" and e.classification.speaker == "customer"
+             and e.utterance.start < line["end"] and e.utterance.end > line["start"]]
+    assert heard, line
+    for e in heard:
+        assert e.classification.abuse in ("none", "profanity"), (e.utterance.text, e.classification.abuse)
