@@ -11,6 +11,7 @@ or ``time_out``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,10 @@ CALLS = Path(__file__).parent / "calls"
 
 pytestmark = pytest.mark.slow
 
+# The render seed (turn gaps, line hiss). COACH_RENDER_SEED=N re-runs the calls on another render,
+# to see whether a story depends on one lucky transcription.
+RENDER_SEED = int(os.environ.get("COACH_RENDER_SEED", "0"))
+
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
@@ -34,7 +39,7 @@ def rendered(tmp_path_factory):
     def render(name: str) -> Path:
         if name not in cache:
             wav = out / f"{name}.wav"
-            render_call(CALLS / f"{name}.txt", wav)
+            render_call(CALLS / f"{name}.txt", wav, seed=RENDER_SEED)
             cache[name] = wav
         return cache[name]
 
