@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("test", help="run scenarios (a team lead's unit tests) against a playbook")
     p.add_argument("playbook", metavar="PLAYBOOK")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files, or folders of them (*.yaml)")
     p.add_argument("-v", "--verbose", action="store_true", help="show the steps of passing scenarios too")
     p.set_defaults(func=cmd_test)
 
@@ -62,7 +62,12 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     playbook = load_playbook(args.playbook)  # a broken playbook: PlaybookError, printed by the CLI
     failures = 0
-    for name in args.scenarios:
+    names = _scenario_files(args.scenarios)
+    for name in names:
+        if Path(name).is_dir():
+            failures += 1
+            print(f"ERROR {name}\n  {name}: no scenario files (*.yaml) in this folder")
+            continue
         try:
             scenario = load_scenario(name)
             result = run_scenario(playbook, scenario)
@@ -76,9 +81,22 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not result.passed or args.verbose:
             print(result.message)
         failures += not result.passed
-    total = len(args.scenarios)
+    total = len(names)
     print(f"{total - failures} of {total} scenario{'s' if total != 1 else ''} passed")
     return 1 if failures else 0
+
+
+def _scenario_files(names: list[str]) -> list[str]:
+    """Each SCENARIO as given; a folder stands for its *.yaml and *.yml files, sorted."""
+    out: list[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(str(f) for f in path.iterdir() if f.suffix in (".yaml", ".yml") and f.is_file())
+            out.extend(found or [name])  # an empty folder is reported as an error below
+        else:
+            out.append(name)
+    return out
 
 
 def cmd_graph(args: argparse.Namespace) -> int:

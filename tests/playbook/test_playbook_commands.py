@@ -206,3 +206,16 @@ def test_a_step_that_comes_too_late_fails(tmp_path, capsys):
     assert "expected 'delegate_up' by 00:30, but it came at 00:40" in capsys.readouterr().out
     scenario.write_text(scenario.read_text().replace("by: 30", "by: 40"))
     assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(scenario)]) == 0
+
+
+def test_test_command_takes_a_folder_of_scenarios(tmp_path, capsys):
+    for path in SCENARIOS[:2]:
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "notes.txt").write_text("not a scenario")
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 scenarios passed" in out and "notes.txt" not in out, out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["playbook", "test", str(DEFAULT_PLAYBOOK), str(empty)]) == 1
+    assert "no scenario files (*.yaml) in this folder" in capsys.readouterr().out
