@@ -38,7 +38,7 @@ def test_bundled_scripts_parse(name):
 
 def test_demo_script_has_the_story():
     text = demo.demo_script_path("demo_call").read_text().lower()
-    for phrase in ("dana whitfield", "so what i'm hearing", "third time", "cancel", "crap internet", "manager",
+    for phrase in ("maria lopez", "so what i'm hearing", "third time", "cancel", "crap internet", "manager",
                    "are you stupid", "can't continue if the insults", "fine, i can hold",
                    "credit the two months", "five pm tomorrow"):
         assert phrase in text, phrase

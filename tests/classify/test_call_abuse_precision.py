@@ -56,7 +56,7 @@ SCRIPTED = {
         ("I know where your office is. I am going to come down there and hurt you.", "threat"),
     ],
     "assets/demo_call.txt": [
-        ("Hi. My name is Dana Whitfield, and I need this fixed today.", "none"),
+        ("Hi. My name is Maria Lopez, and I need this fixed today.", "none"),
         ("My internet has been dropping every single evening for three weeks now.", "none"),
         ("I work from home, and I keep getting cut off in the middle of meetings.", "none"),
         ("On top of that, you charged me twice on my last bill, and nobody has refunded it.", "none"),
