@@ -169,7 +169,7 @@ def test_demo_script_tells_the_doctrines_story_word_for_word():
 
 # Seed 0 is the render `coach analyze demo` plays; another seed moves the turn gaps and the line
 # hiss, as a different machine's arithmetic moves what Whisper hears. The script's words were
-# chosen so the story holds on six seeds (0-5) here; one failing seed means a line of the script
+# chosen so the story holds on ten seeds (0-9) here; one failing seed means a line of the script
 # is read differently, not that a flaky test can be re-run.
 @pytest.mark.parametrize("seed", [0, 3])
 def test_demo_call_end_to_end_tells_the_same_story(seed, tmp_path):
