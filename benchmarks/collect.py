@@ -12,7 +12,7 @@ import platform
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["stt", "classifier", "engine", "session", "ui"]
+ORDER = ["stt", "classifier", "asr_abuse", "engine", "session", "ui"]
 
 HEADER = """# Benchmarks
 

@@ -1,0 +1,76 @@
+"""Abuse labels on the corpus test split's customer lines, as text and as Whisper hears them.
+
+    python3 benchmarks/check_asr_abuse.py [--seed N]
+
+Each line (abuse of any kind, and the angry lines without abuse, anger >= 0.5) is spoken by
+espeak-ng (the angry voice when its anger is >= 0.5), rendered as a one-line call, transcribed
+by coach's Whisper tiny.en pipeline in fast mode and classified; its text is classified too.
+Prints the abuse confusion for text and for speech and every line whose label changed. Nothing
+is trained or tuned on this; it measures how recognition errors move the abuse label (a false
+insult warns the customer and a second one ends the call in the default playbook).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coach.classify import datasets as D  # noqa: E402
+from coach.demo import render_call  # noqa: E402
+from coach.session import open_session_for_file  # noqa: E402
+
+KINDS = ("none", "profanity", "insult", "threat")
+
+
+def heard(wav: Path) -> list:
+    events: list = []
+    open_session_for_file(wav, engine="whisper", sinks=[events.append]).run()
+    return [e for e in events if e.type == "classified" and e.classification.speaker == "customer"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    rows = [r for r in D.read_corpus() if D.corpus_split(r["text"]) == "test" and r.get("speaker", "customer") == "customer"
+            and (r.get("abuse", "none") != "none" or (r.get("anger") or 0) >= 0.5)]
+    from coach.classify.classifier import load_classifier
+    clf = load_classifier()
+    as_text = clf.classify_many([r["text"] for r in rows], "customer")
+    text_conf, asr_conf, flips = Counter(), Counter(), []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (row, tc) in enumerate(zip(rows, as_text)):
+            mood = " [angry]" if (row.get("anger") or 0) >= 0.5 else ""
+            script = Path(tmp) / "line.txt"
+            script.write_text(f"agent: Okay.\ncustomer{mood}: {row['text']}\n", encoding="utf-8")
+            wav = Path(tmp) / "line.wav"
+            render_call(script, wav, seed=args.seed)
+            got = heard(wav)
+            # The line's label as heard: the most severe label of its pieces (a split line counts once).
+            label = max((g.classification.abuse for g in got), key=KINDS.index, default="none")
+            truth = row.get("abuse", "none")
+            text_conf[truth, tc.abuse] += 1
+            asr_conf[truth, label] += 1
+            if label != tc.abuse:
+                flips.append((truth, tc.abuse, label, row["text"], " | ".join(g.utterance.text for g in got)))
+            print(f"\r{i + 1}/{len(rows)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    print(f"{len(rows)} customer lines of the corpus test split (abuse, or anger >= 0.5), render seed {args.seed}")
+    for name, conf in (("text", text_conf), ("speech (espeak-ng -> Whisper tiny.en)", asr_conf)):
+        print(f"\n{name}: rows = corpus label, columns = classifier")
+        print("| | " + " | ".join(KINDS) + " |\n|---|" + "---|" * len(KINDS))
+        for truth in KINDS:
+            print(f"| {truth} | " + " | ".join(str(conf[truth, k]) for k in KINDS) + " |")
+    print(f"\nlines whose label changed between text and speech: {len(flips)}")
+    for truth, t, s, text, said in flips:
+        print(f"- corpus {truth}, text {t}, speech {s}: {text!r} heard {said!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
