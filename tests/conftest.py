@@ -12,3 +12,13 @@ if "COACH_DATA_DIR" not in os.environ:
     os.environ["COACH_DATA_DIR"] = tempfile.mkdtemp(prefix="coach-test-data-")
 if "COACH_CONFIG_DIR" not in os.environ:
     os.environ["COACH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="coach-test-config-")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def render_seed() -> int:
+    """The seed calls are rendered with (turn gaps, line hiss). ``COACH_RENDER_SEED=N`` re-runs the
+    spoken-call tests on another render, to see whether a story rests on one lucky transcription."""
+    return int(os.environ.get("COACH_RENDER_SEED", "0"))

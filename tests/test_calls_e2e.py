@@ -11,7 +11,6 @@ or ``time_out``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -24,13 +23,9 @@ CALLS = Path(__file__).parent / "calls"
 
 pytestmark = pytest.mark.slow
 
-# The render seed (turn gaps, line hiss). COACH_RENDER_SEED=N re-runs the calls on another render,
-# to see whether a story depends on one lucky transcription.
-RENDER_SEED = int(os.environ.get("COACH_RENDER_SEED", "0"))
-
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory):
+def rendered(tmp_path_factory, render_seed):
     from coach.demo import render_call
 
     out = tmp_path_factory.mktemp("calls")
@@ -39,7 +34,7 @@ def rendered(tmp_path_factory):
     def render(name: str) -> Path:
         if name not in cache:
             wav = out / f"{name}.wav"
-            render_call(CALLS / f"{name}.txt", wav, seed=RENDER_SEED)
+            render_call(CALLS / f"{name}.txt", wav, seed=render_seed)
             cache[name] = wav
         return cache[name]
 
