@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from coach.classify import datasets as D  # noqa: E402
+from coach.classify.classifier import get_classifier  # noqa: E402
 from coach.demo import render_call  # noqa: E402
+from coach.events import ABUSE_KINDS as KINDS  # noqa: E402  (least to most severe)
 from coach.session import open_session_for_file  # noqa: E402
-
-KINDS = ("none", "profanity", "insult", "threat")
 
 
 def heard(wav: Path) -> list:
@@ -39,9 +39,7 @@ def main() -> int:
     args = ap.parse_args()
     rows = [r for r in D.read_corpus() if D.corpus_split(r["text"]) == "test" and r.get("speaker", "customer") == "customer"
             and (r.get("abuse", "none") != "none" or (r.get("anger") or 0) >= 0.5)]
-    from coach.classify.classifier import load_classifier
-    clf = load_classifier()
-    as_text = clf.classify_many([r["text"] for r in rows], "customer")
+    as_text = get_classifier().classify_many([r["text"] for r in rows], "customer")
     text_conf, asr_conf, flips = Counter(), Counter(), []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (row, tc) in enumerate(zip(rows, as_text)):

@@ -11,26 +11,8 @@ from coach.calllog import read_log
 from coach.events import AgentAction, StepChanged
 from coach.stt.vad import CHUNK
 
-CALLS = Path(__file__).resolve().parents[1] / "calls"
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory, render_seed):
-    from coach.demo import render_call
-
-    out = tmp_path_factory.mktemp("ui-calls")
-    cache: dict[str, Path] = {}
-
-    def render(name: str) -> Path:
-        if name not in cache:
-            wav = out / f"{name}.wav"
-            render_call(CALLS / f"{name}.txt", wav, seed=render_seed)
-            cache[name] = wav
-        return cache[name]
-
-    return render
 
 
 def analyse_in_worker(qtbot, wav: Path):
