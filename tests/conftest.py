@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -13,9 +15,6 @@ if "COACH_DATA_DIR" not in os.environ:
     os.environ["COACH_DATA_DIR"] = tempfile.mkdtemp(prefix="coach-test-data-")
 if "COACH_CONFIG_DIR" not in os.environ:
     os.environ["COACH_CONFIG_DIR"] = tempfile.mkdtemp(prefix="coach-test-config-")
-
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")

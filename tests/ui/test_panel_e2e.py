@@ -11,7 +11,6 @@ from coach.calllog import read_log
 from coach.events import AgentAction, StepChanged
 from coach.stt.vad import CHUNK
 
-
 pytestmark = pytest.mark.slow
 
 
