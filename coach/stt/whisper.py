@@ -28,11 +28,12 @@ from coach.stt.vad import CHUNK, StreamingVad
 SR = 16000
 _DECODE_LOCK = threading.Lock()
 
-# Whisper's "previous text" prompt: decoding is conditioned on it as if it had just been said. It
-# names the words a coaching call most needs heard (Whisper tiny.en, trained on subtitles that
-# often soften swearing, tends to hear "damn" as "them" and "moron" as "more than"). Chosen on the
-# corpus training split's lines and measured on its test split: benchmarks/check_asr_prompt.py and
-# benchmarks/results/asr_abuse.md.
+# Whisper's "previous text" prompt: decoding is conditioned on it as if it had just been said
+# (faster-whisper's initial_prompt). Empty: no prompt. Three prompts that name call words and swear
+# words were tried on the corpus training split (benchmarks/check_asr_prompt.py, results in
+# benchmarks/results/asr_abuse.md): they let Whisper hear more of the abuse, but also made it hear
+# abuse that was not said ("i demand a supervisor" -> "i demand a stupid mimer") and raised the word
+# error rate, so none passed the rule fixed before the run.
 CALL_PROMPT = ""
 
 

@@ -160,3 +160,19 @@ def test_a_decode_that_starts_over_and_is_cut_off_is_cut_back():
     assert _cut_restart(sentence + sentence) == sentence + sentence  # said twice in full: kept
     assert _cut_restart(sentence) == sentence
     assert _cut_restart([10, 11, 12, 99, 10, 11, 13]) == [10, 11, 12, 99, 10, 11, 13]  # no restart
+
+
+def test_a_prompt_goes_before_the_transcript_and_is_not_written_into_it(whisper, sentences_audio, sentences_call):
+    tok = ShortWindowDecoder(whisper.model).tokenizer
+    plain = ShortWindowDecoder(whisper.model, prompt="")
+    assert plain.prompt == [*tok.sot_sequence, tok.no_timestamps]  # the shipped default: no prompt
+    assert WhisperRecognizer(partials=False)._decoder.prompt == plain.prompt
+    prompted = ShortWindowDecoder(whisper.model, prompt="Zanzibar quokka helpdesk.")
+    said = tok.encode(" Zanzibar quokka helpdesk.")
+    assert prompted.prompt == [tok.sot_prev, *said, *tok.sot_sequence, tok.no_timestamps]
+    # A real decode of the first spoken line: it still reads the line, and none of the prompt's words.
+    first = sentences_call[1][0]
+    audio = sentences_audio[first["speaker"]][int(first["start"] * 16000) : int(first["end"] * 16000) + 1600]
+    heard = words(prompted.decode(audio))
+    assert {"thank", "calling", "support"} <= set(heard), heard
+    assert not {"zanzibar", "quokka", "helpdesk"} & set(heard), heard
