@@ -13,6 +13,8 @@ Candidates (``coach.stt.whisper.CALL_PROMPT``):
   call   a neutral call-centre prompt
   swear  the call prompt with profanity and insults, as said at agents
   long   a longer list of the same kinds of words
+  beam5  no prompt, beam search with 5 beams (``BEAM_SIZE``) instead of greedy decoding; added after
+         the four prompts' result, with the same rule, before it was run
 
 Lines, all from the corpus training split, customer side: every abusive line; 150 angry lines
 without abuse (anger >= 0.5) and 150 calm ones (anger < 0.5), the first by a hash of the text. Each
@@ -56,7 +58,9 @@ CANDIDATES = {
     "long": "Customer service phone call, transcribed word for word with every swear word and insult: damn it, "
             "what the hell, this crap, shit, bloody, freaking, screw this, you stupid idiot, moron, clown, "
             "useless, incompetent, liar, dumb, shut up, watch your back.",
+    "beam5": "",
 }
+BEAMS = {"beam5": 5}
 
 
 def first_by_hash(rows: list[dict], n: int) -> list[dict]:
@@ -107,6 +111,7 @@ def main() -> int:
     examples: dict[str, list[str]] = {}
     for name in args.only:
         W.CALL_PROMPT = CANDIDATES[name]
+        W.BEAM_SIZE = BEAMS.get(name, 1)
         t0 = time.perf_counter()
         conf = Counter()
         examples[name] = []

