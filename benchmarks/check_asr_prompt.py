@@ -48,7 +48,7 @@ from coach.classify import datasets as D  # noqa: E402
 from coach.demo import Line, call_timings, demo_call_path, render_call  # noqa: E402
 from coach.events import ABUSE_KINDS as KINDS  # noqa: E402
 from coach.stt import whisper as W  # noqa: E402
-from speech_helpers import SENTENCES, word_errors, words  # noqa: E402
+from speech_helpers import SENTENCES, word_error_rate  # noqa: E402
 
 CANDIDATES = {
     "none": "",
@@ -72,15 +72,7 @@ def wer(wav: Path, timings: list[dict]) -> float:
 
     events: list = []
     open_session_for_file(wav, engine="whisper", sinks=[events.append], log=False).run()
-    utterances = [e for e in events if e.type == "utterance"]
-    errors = total = 0
-    for channel in ("agent", "customer"):
-        reference = [w for t in timings if t["speaker"] == channel for w in words(t["text"])]
-        hypothesis = [w for u in utterances if u.channel == channel for w in words(u.text)]
-        errors += word_errors(reference, hypothesis)
-        total += len(reference)
-    return errors / total
-
+    return word_error_rate(timings, [e for e in events if e.type == "utterance"])
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

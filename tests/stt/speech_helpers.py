@@ -43,6 +43,17 @@ def word_errors(reference: list[str], hypothesis: list[str]) -> int:
     return row[-1]
 
 
+def word_error_rate(timings: list[dict], utterances) -> float:
+    """Word errors of the utterances against the rendered script, per channel, over its word count."""
+    errors = total = 0
+    for channel in ("agent", "customer"):
+        reference = [w for t in timings if t["speaker"] == channel for w in words(t["text"])]
+        hypothesis = [w for u in utterances if u.channel == channel for w in words(u.text)]
+        errors += word_errors(reference, hypothesis)
+        total += len(reference)
+    return errors / total
+
+
 def run_stream(stream, audio: np.ndarray, block: int) -> list:
     events = []
     for begin in range(0, len(audio), block):
