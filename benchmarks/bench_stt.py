@@ -54,7 +54,7 @@ from coach.stt.base import ENDPOINT_SILENCE, frame_seconds_for  # noqa: E402
 from coach.stt.pipeline import ChannelRecognizers  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests" / "stt"))
-from speech_helpers import SENTENCES, word_errors, words  # noqa: E402  (the Whisper accuracy test's sentences)
+from speech_helpers import SENTENCES, word_error_rate  # noqa: E402  (the Whisper accuracy test's sentences)
 
 RESULTS = ROOT / "benchmarks" / "results" / "stt.md"
 from coach.stt.vosk_engine import KALDI_POOL, WARM_UP_SECONDS, VoskStream  # noqa: E402
@@ -242,13 +242,7 @@ class FullWindowWhisper:
 def wer_of(recognizer, wav: Path, timings: list[dict]) -> tuple[float, float]:
     """(word error rate of the finals against the script, processing seconds), fast mode."""
     events, _emitted, busy = simulated_run(recognizer, wav)
-    errors = total = 0
-    for channel in ("agent", "customer"):
-        reference = [w for t in timings if t["speaker"] == channel for w in words(t["text"])]
-        hypothesis = [w for e in events if isinstance(e, Utterance) and e.channel == channel for w in words(e.text)]
-        errors += word_errors(reference, hypothesis)
-        total += len(reference)
-    return errors / total, busy
+    return word_error_rate(timings, [e for e in events if isinstance(e, Utterance)]), busy
 
 
 def whole_file_baseline(model, audio: dict[str, np.ndarray]) -> float:

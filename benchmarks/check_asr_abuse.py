@@ -33,6 +33,20 @@ def heard(wav: Path) -> list:
     return [e for e in events if e.type == "classified" and e.classification.speaker == "customer"]
 
 
+def render_line(row: dict, wav: Path, seed: int) -> Path:
+    """A corpus line spoken by the customer after an agent's "Okay." (the angry voice where anger >= 0.5)."""
+    mood = " [angry]" if (row.get("anger") or 0) >= 0.5 else ""
+    script = wav.with_suffix(".txt")
+    script.write_text(f"agent: Okay.\ncustomer{mood}: {row['text']}\n", encoding="utf-8")
+    render_call(script, wav, seed=seed)
+    return wav
+
+
+def abuse_label(got: list) -> str:
+    """The line's label as heard: the most severe label of its pieces (a split line counts once)."""
+    return max((g.classification.abuse for g in got), key=KINDS.index, default="none")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=0)
@@ -43,14 +57,9 @@ def main() -> int:
     text_conf, asr_conf, flips = Counter(), Counter(), []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (row, tc) in enumerate(zip(rows, as_text)):
-            mood = " [angry]" if (row.get("anger") or 0) >= 0.5 else ""
-            script = Path(tmp) / "line.txt"
-            script.write_text(f"agent: Okay.\ncustomer{mood}: {row['text']}\n", encoding="utf-8")
-            wav = Path(tmp) / "line.wav"
-            render_call(script, wav, seed=args.seed)
+            wav = render_line(row, Path(tmp) / "line.wav", args.seed)
             got = heard(wav)
-            # The line's label as heard: the most severe label of its pieces (a split line counts once).
-            label = max((g.classification.abuse for g in got), key=KINDS.index, default="none")
+            label = abuse_label(got)
             truth = row.get("abuse", "none")
             text_conf[truth, tc.abuse] += 1
             asr_conf[truth, label] += 1

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "stt"))
 
-from check_asr_abuse import heard  # noqa: E402
+from check_asr_abuse import abuse_label, heard, render_line  # noqa: E402
 from coach.classify import datasets as D  # noqa: E402
 from coach.demo import Line, call_timings, demo_call_path, render_call  # noqa: E402
 from coach.events import ABUSE_KINDS as KINDS  # noqa: E402
@@ -74,6 +74,7 @@ def wer(wav: Path, timings: list[dict]) -> float:
     open_session_for_file(wav, engine="whisper", sinks=[events.append], log=False).run()
     return word_error_rate(timings, [e for e in events if e.type == "utterance"])
 
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=0)
@@ -85,13 +86,7 @@ def main() -> int:
     calm = first_by_hash([r for r in rows if r.get("abuse", "none") == "none" and (r.get("anger") or 0) < 0.5], 150)
     lines = abusive + angry + calm
     work = Path(tempfile.mkdtemp(prefix="coach-asr-prompt-"))
-    wavs = []
-    for i, row in enumerate(lines):
-        mood = " [angry]" if (row.get("anger") or 0) >= 0.5 else ""
-        script = work / f"{i}.txt"
-        script.write_text(f"agent: Okay.\ncustomer{mood}: {row['text']}\n", encoding="utf-8")
-        render_call(script, work / f"{i}.wav", seed=args.seed)
-        wavs.append(work / f"{i}.wav")
+    wavs = [render_line(row, work / f"{i}.wav", args.seed) for i, row in enumerate(lines)]
     demo = demo_call_path()
     demo_timings = call_timings(demo)
     sentences = work / "sentences.wav"
@@ -109,7 +104,7 @@ def main() -> int:
         examples[name] = []
         for row, wav in zip(lines, wavs):
             got = heard(wav)
-            label = max((g.classification.abuse for g in got), key=KINDS.index, default="none")
+            label = abuse_label(got)
             truth = row.get("abuse", "none")
             conf[truth, label] += 1
             if truth == "none" and label != "none":

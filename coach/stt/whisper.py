@@ -35,7 +35,7 @@ _DECODE_LOCK = threading.Lock()
 # abuse that was not said ("i demand a supervisor" -> "i demand a stupid mimer") and raised the word
 # error rate, so none passed the rule fixed before the run.
 CALL_PROMPT = ""
-BEAM_SIZE = 1  # greedy; 5 beams were measured against it in benchmarks/check_asr_prompt.py
+BEAM_SIZE = 1  # greedy; 5 beams (same check) heard more abuse but cost 1.3 WER points on the test sentences
 
 
 def default_whisper_model_path() -> Path:
