@@ -167,11 +167,13 @@ def _abuse(spec: m.AbuseSpec, f: Facts) -> str | None:
     if f.signals is None:
         return None
     pool = f.abuse_in_step if spec.since == "step" else f.signals.abuse
-    hits = [a for a in _recent(pool, f, spec.within) if a.kind in spec.kinds]
+    hits = [a for a in _recent(pool, f, spec.within) if a.kind in spec.kinds and a.score >= spec.min_score]
     if len(hits) < spec.at_least:
         return None
     last = hits[-1]
     text = f"customer {last.kind} at {clock(last.t)}: {quote(last.text)}"
+    if spec.min_score:
+        text += f" (abuse score {last.score:.2f})"
     if spec.at_least > 1:
         window = f" in the last {spec.within:.0f} s" if spec.within else ""
         scope = " in this step" if spec.since == "step" else ""
@@ -283,6 +285,8 @@ def describe(cond: Any) -> str:
     if kind == "abuse":
         s = cond.abuse
         text = f"{s.at_least}x {'/'.join(s.kinds)}"
+        if s.min_score:
+            text += f" (score >= {s.min_score:g})"
         if s.within:
             text += f" within {s.within:g} s"
         return text + (" in step" if s.since == "step" else " in call")

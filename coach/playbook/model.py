@@ -73,6 +73,7 @@ class AbuseSpec(Strict):
     at_least: int = Field(1, ge=1, le=100)
     within: Seconds | None = Field(None, description="only count the last N seconds")
     since: Since = Field("step", description="count since the current step began, or over the whole call")
+    min_score: Level = Field(0.0, description="only count sentences the classifier is at least this sure of (its abuse score)")
 
 
 class CueSpec(Strict):

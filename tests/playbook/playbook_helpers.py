@@ -29,18 +29,19 @@ class Call:
     last_speech: float = 0.0
 
     def say(self, t: float, text: str, *, speaker: str = "customer", anger: float | None = None,
-            abuse: str | None = None, cues: tuple[str, ...] = (), sentiment: str | None = None) -> CallSignals:
+            abuse: str | None = None, score: float = 1.0, cues: tuple[str, ...] = (),
+            sentiment: str | None = None) -> CallSignals:
         if anger is not None and speaker == "customer":
             self.anger = anger
         if sentiment is not None:
             self.sentiment = sentiment
         if abuse:
-            self.abuse.append(AbuseEvent(t, abuse, text))
+            self.abuse.append(AbuseEvent(t, abuse, text, score))
         for cue in cues:
             self.cues.append(CueEvent(t, cue, speaker, text))
         self.last_speech = t
         utterance = Utterance(speaker, max(0.0, t - 1.0), t, text)
-        cls = Classification(text, speaker, self.sentiment, {}, self.anger, abuse or "none", 1.0, cues)
+        cls = Classification(text, speaker, self.sentiment, {}, self.anger, abuse or "none", score, cues)
         return self._signals(t, Classified(utterance, cls))
 
     def tick(self, t: float) -> CallSignals:

@@ -149,6 +149,14 @@ def test_abuse_counts_kinds_within_a_window_since_the_step(call):
     assert "threat at 00:45" in change.reason and "2 times in the last 30 s" in change.reason
 
 
+def test_abuse_min_score_counts_only_sentences_the_classifier_is_sure_of(call):
+    engine = engine_for("{abuse: {kinds: [insult], min_score: 0.8}}")
+    engine.handle(call.say(1, "hang on my white one", abuse="insult", score=0.66))
+    assert engine.current_step == "a", "an insult read at 0.66 is under the floor"
+    (change,) = changes(engine.handle(call.say(4, "you useless idiot", abuse="insult", score=0.93)))
+    assert "insult at 00:04" in change.reason and "abuse score 0.93" in change.reason
+
+
 def test_abuse_since_step_ignores_what_came_before(call):
     pb = playbook(
         """
