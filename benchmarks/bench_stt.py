@@ -232,11 +232,13 @@ class FullWindowWhisper:
     def __init__(self, recognizer):
         self.r = recognizer
 
-    def decode(self, audio: np.ndarray) -> str:
+    def decode_scored(self, audio: np.ndarray) -> tuple[str, float]:
         segments, _info = self.r.model.transcribe(audio, language="en", beam_size=1, best_of=1, temperature=0.0,
                                                   condition_on_previous_text=False, without_timestamps=True,
                                                   vad_filter=False)
-        return " ".join(seg.text.strip() for seg in segments).strip()
+        segments = list(segments)
+        logprob = float(np.mean([seg.avg_logprob for seg in segments])) if segments else 0.0
+        return " ".join(seg.text.strip() for seg in segments).strip(), float(np.exp(min(0.0, logprob)))
 
 
 def wer_of(recognizer, wav: Path, timings: list[dict]) -> tuple[float, float]:

@@ -23,6 +23,15 @@ lowest floor is chosen at which (a) invented <= I0 / 3 (two thirds of the false 
 gone), (b) kept as heard >= 0.9 * K0, and (c) kept as text >= 0.95 * (kept as text at floor 0). If no
 floor meets all three, no floor is shipped. The chosen floor is then measured once on the test split
 (``--split test``, seeds 0 and 1) and reported as it comes; nothing is chosen there.
+(Result, 2026-12-03: no floor met the rule; benchmarks/results/asr_abuse.md.)
+
+A second lever, added after that result and fixed here before its first run: the *recognizer's*
+confidence (``Utterance.confidence``: Whisper's mean token probability) instead of the classifier's
+score. A line fires at confidence floor c when one of its pieces is an insult or a threat (at any
+score) heard with confidence >= c; typed text has confidence 1, so text keeps every line. Rule: with I0
+and K0 as above, the lowest c of CONFIDENCE_FLOORS at which (a) invented <= I0 / 3 and (b) kept as heard
+>= 0.9 * K0 is chosen; if none, none is shipped. A chosen c is measured once on the test split (seeds
+0 and 1) and reported as it comes.
 """
 from __future__ import annotations
 
@@ -41,11 +50,17 @@ from coach.classify import datasets as D  # noqa: E402
 from coach.classify.classifier import get_classifier  # noqa: E402
 
 FLOORS = (0.0, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+CONFIDENCE_FLOORS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 SEVERE = ("insult", "threat")
 
 
 def fires(pieces: list[list], floor: float) -> bool:
-    return any(label in SEVERE and score >= floor for label, score in pieces)
+    """A piece is [label, abuse score] or [label, abuse score, recognizer confidence]."""
+    return any(label in SEVERE and score >= floor for label, score, *_ in pieces)
+
+
+def fires_heard(pieces: list[list], confidence: float) -> bool:
+    return any(label in SEVERE and (rest[0] if rest else 1.0) >= confidence for label, _score, *rest in pieces)
 
 
 def measure(split: str, seed: int) -> list[dict]:
@@ -59,7 +74,8 @@ def measure(split: str, seed: int) -> list[dict]:
                 "text": row["text"],
                 "truth": row.get("abuse", "none"),
                 "as_text": [[tc.abuse, round(tc.abuse_score, 4)]],
-                "heard": [[g.classification.abuse, round(g.classification.abuse_score, 4)] for g in got],
+                "heard": [[g.classification.abuse, round(g.classification.abuse_score, 4), round(g.utterance.confidence, 4)]
+                          for g in got],
                 "heard_text": " | ".join(g.utterance.text for g in got),
             })
             print(f"\r{i + 1}/{len(rows)}", end="", file=sys.stderr, flush=True)
@@ -79,10 +95,17 @@ def table(lines: list[dict]) -> list[dict]:
     } for f in FLOORS]
 
 
+def confidence_table(lines: list[dict]) -> list[dict]:
+    clean = [x for x in lines if x["truth"] == "none"]
+    severe = [x for x in lines if x["truth"] in SEVERE]
+    return [{"floor": c, "invented": sum(fires_heard(x["heard"], c) for x in clean),
+             "kept": sum(fires_heard(x["heard"], c) for x in severe)} for c in CONFIDENCE_FLOORS]
+
+
 def choose(rows: list[dict]) -> float | None:
     base = rows[0]
     for r in rows[1:]:
-        if r["invented"] <= base["invented"] / 3 and r["kept"] >= 0.9 * base["kept"] and r["kept_text"] >= 0.95 * base["kept_text"]:
+        if r["invented"] <= base["invented"] / 3 and r["kept"] >= 0.9 * base["kept"] and r.get("kept_text", 1) >= 0.95 * base.get("kept_text", 1):
             return r["floor"]
     return None
 
@@ -108,11 +131,20 @@ def main() -> int:
     if args.split == "train":
         chosen = choose(rows)
         print(f"\nchosen by the rule: {'no floor' if chosen is None else f'min_score {chosen:.2f}'}")
+    if all(len(p) == 3 for x in lines for p in x["heard"]):
+        print(f"\n| recognizer confidence floor | invented as heard (of {n_clean}) | kept as heard (of {n_severe}) |")
+        print("|---:|---:|---:|")
+        conf_rows = confidence_table(lines)
+        for r in conf_rows:
+            print(f"| {r['floor']:.2f} | {r['invented']} | {r['kept']} |")
+        if args.split == "train":
+            chosen = choose(conf_rows)
+            print(f"\nchosen by the rule: {'no confidence floor' if chosen is None else f'min_confidence {chosen:.2f}'}")
     print("\nnon-abusive lines that fire at floor 0 as heard (score of the worst piece):")
     for x in lines:
         if x["truth"] == "none" and fires(x["heard"], 0.0):
-            worst = max(s for label, s in x["heard"] if label in SEVERE)
-            print(f"- {worst:.2f} {x['text']!r} heard {x['heard_text']!r}")
+            worst = max(p for p in x["heard"] if p[0] in SEVERE)
+            print(f"- {worst[1]:.2f} (heard at {worst[2] if len(worst) > 2 else 1:.2f}) {x['text']!r} heard {x['heard_text']!r}")
     return 0
 
 

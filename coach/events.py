@@ -93,6 +93,9 @@ class Utterance:
     end: float
     text: str
     words: tuple[Word, ...] = ()
+    # How sure the recognizer was of the text, 0..1: Whisper's mean token probability
+    # (exp of its average log-probability), Vosk's mean word confidence; 1.0 when unknown.
+    confidence: float = 1.0
 
     @property
     def t(self) -> float:
@@ -145,7 +148,8 @@ class AbuseEvent:
     t: float
     kind: str  # profanity | insult | threat
     text: str
-    score: float = 1.0
+    score: float = 1.0  # the classifier's abuse score
+    heard: float = 1.0  # the recognizer's confidence in the sentence (Utterance.confidence)
 
 
 @dataclass(frozen=True, slots=True)

@@ -360,7 +360,7 @@ class VoskStream:
         if text:
             begin = words[0].start if words else round(self.start + self._now(), 3)
             end = words[-1].end if words else round(self.start + self._now(), 3)
-            self._held.append(Utterance(self.channel, begin, end, text, words))
+            self._held.append(Utterance(self.channel, begin, end, text, words, _mean_conf(words)))
 
     def _emit(self) -> list[Utterance]:
         """The held pieces as one utterance; the next speech opens a new one."""
@@ -369,7 +369,7 @@ class VoskStream:
         if not pieces:
             return []
         words = tuple(w for u in pieces for w in u.words)
-        return [Utterance(self.channel, pieces[0].start, pieces[-1].end, " ".join(u.text for u in pieces), words)]
+        return [Utterance(self.channel, pieces[0].start, pieces[-1].end, " ".join(u.text for u in pieces), words, _mean_conf(words))]
 
     def _final(self, result_json: str) -> list[Utterance]:
         self._hold(result_json)
@@ -396,3 +396,8 @@ class VoskStream:
         if self._finalized:
             KALDI_POOL.give(self.r.model, self.kaldi, self._fed)
         return events + self._emit()
+
+
+def _mean_conf(words: tuple[Word, ...]) -> float:
+    """An utterance's confidence: the mean of Kaldi's word confidences (1.0 without words)."""
+    return round(sum(w.conf for w in words) / len(words), 4) if words else 1.0

@@ -103,8 +103,12 @@ class WhisperRecognizer:
 
     def decode(self, audio: np.ndarray) -> str:
         """The text of one piece of speech (an utterance or the open part of one)."""
+        return self.decode_scored(audio)[0]
+
+    def decode_scored(self, audio: np.ndarray) -> tuple[str, float]:
+        """The text of one piece of speech and Whisper's confidence in it (mean token probability)."""
         with self._lock:
-            return self._decoder.decode(audio)
+            return self._decoder.decode_scored(audio)
 
 
 class ShortWindowDecoder:
@@ -156,10 +160,14 @@ class ShortWindowDecoder:
         return window
 
     def decode(self, audio: np.ndarray) -> str:
+        return self.decode_scored(audio)[0]
+
+    def decode_scored(self, audio: np.ndarray) -> tuple[str, float]:
+        """The text and its mean token probability, exp(average log-probability) as Whisper counts it."""
         import ctranslate2
 
         if len(audio) == 0:
-            return ""
+            return "", 1.0
         # CTranslate2 4.x stops Whisper at about max_length / 2 new tokens, hence the 2x: the
         # cap is (at least) 8 + TOKENS_PER_SECOND per second of audio, whatever it counts.
         budget = 8 + int(self.TOKENS_PER_SECOND * len(audio) / SR)
@@ -177,8 +185,8 @@ class ShortWindowDecoder:
         tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
         if result.no_speech_prob > self.NO_SPEECH and avg_logprob < self.LOW_LOGPROB:
-            return ""
-        return self.tokenizer.decode(_cut_restart(tokens)).strip()
+            return "", 1.0
+        return self.tokenizer.decode(_cut_restart(tokens)).strip(), float(np.exp(min(0.0, avg_logprob)))
 
 
 def _cut_restart(tokens: list[int], probe: int = 3) -> list[int]:
@@ -221,7 +229,7 @@ class WhisperStream:
         self._last_partial_text = ""
         self._endpoint = int(round(self.r.endpoint_silence * SR))
         self._post_roll = int(self.POST_ROLL * SR)
-        self._speculative: tuple[int, str] | None = None  # (speech end sample, text) decoded in the silence
+        self._speculative: tuple[int, str, float] | None = None  # (speech end sample, text, confidence) decoded in the silence
         # Set by the pipeline while a more important channel (the customer) is speaking:
         # this stream then makes no partials, so its decodes never hold up that channel's final.
         self.hold_partials = False
@@ -296,12 +304,12 @@ class WhisperStream:
             return []
         spec, self._speculative = self._speculative, None
         if spec is not None and spec[0] == speech_end:
-            text = spec[1]  # decoded during the silence, from exactly the same audio
+            text, confidence = spec[1], spec[2]  # decoded during the silence, from exactly the same audio
         else:
-            text = self.r.decode(self._final_audio(begin, speech_end))
+            text, confidence = self.r.decode_scored(self._final_audio(begin, speech_end))
         if not text:
             return []
-        return [Utterance(self.channel, round(self._t(begin), 3), round(self._t(speech_end), 3), text)]
+        return [Utterance(self.channel, round(self._t(begin), 3), round(self._t(speech_end), 3), text, confidence=confidence)]
 
     def _final_audio(self, begin: int, speech_end: int) -> np.ndarray:
         return self._slice(begin - int(self.PRE_ROLL * SR), speech_end + self._post_roll)
@@ -317,8 +325,8 @@ class WhisperStream:
         begin, speech_end = self._seg_start, self._last_speech
         if begin is None or speech_end - begin < self.MIN_SPEECH * SR:
             return []
-        text = self.r.decode(self._final_audio(begin, speech_end))
-        self._speculative = (speech_end, text)
+        text, confidence = self.r.decode_scored(self._final_audio(begin, speech_end))
+        self._speculative = (speech_end, text, confidence)
         if text and text != self._last_partial_text and self._vad_pos - self._last_partial_at >= self.r.partial_every * SR:
             self._last_partial_at = self._vad_pos
             self._last_partial_text = text
