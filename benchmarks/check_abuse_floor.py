@@ -31,7 +31,8 @@ score. A line fires at confidence floor c when one of its pieces is an insult or
 score) heard with confidence >= c; typed text has confidence 1, so text keeps every line. Rule: with I0
 and K0 as above, the lowest c of CONFIDENCE_FLOORS at which (a) invented <= I0 / 3 and (b) kept as heard
 >= 0.9 * K0 is chosen; if none, none is shipped. A chosen c is measured once on the test split (seeds
-0 and 1) and reported as it comes.
+0 and 1) and reported as it comes. (Result, same day: no confidence floor met the rule either; the
+playbook condition was not given a confidence option.)
 """
 from __future__ import annotations
 

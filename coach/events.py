@@ -149,7 +149,6 @@ class AbuseEvent:
     kind: str  # profanity | insult | threat
     text: str
     score: float = 1.0  # the classifier's abuse score
-    heard: float = 1.0  # the recognizer's confidence in the sentence (Utterance.confidence)
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,7 @@ class SignalTracker:
             if "hold_consent" in cls.cues:
                 self._hold_start, self._hold_end = u.end, None  # the agent is about to put them on hold
             if cls.abuse != "none":
-                self.abuse.append(AbuseEvent(u.end, cls.abuse, u.text, float(cls.abuse_score), float(u.confidence)))
+                self.abuse.append(AbuseEvent(u.end, cls.abuse, u.text, float(cls.abuse_score)))
         for cue in cls.cues:
             self.cues.append(CueEvent(u.end, cue, u.channel, u.text))
         name = find_name(u.text, u.channel)

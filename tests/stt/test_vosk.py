@@ -40,6 +40,7 @@ def test_times_increase_and_words_sit_inside_their_utterance(korean_events, kore
         assert u.words and [w.text for w in u.words] == u.text.split()
         assert all(u.start <= w.start <= w.end <= u.end for w in u.words)
         assert all(a.start <= b.start for a, b in zip(u.words, u.words[1:]))
+        assert u.confidence == round(sum(w.conf for w in u.words) / len(u.words), 4) and 0 < u.confidence <= 1
     partial_ends = [e.end for e in korean_events if isinstance(e, Partial)]
     assert partial_ends == sorted(partial_ends)
 

@@ -170,3 +170,15 @@ def test_a_prompt_goes_before_the_transcript_and_is_not_written_into_it(whisper,
     heard = words(prompted.decode(audio))
     assert {"thank", "calling", "support"} <= set(heard), heard
     assert not {"zanzibar", "quokka", "helpdesk"} & set(heard), heard
+
+
+def test_confidence_is_the_mean_token_probability_and_falls_when_speech_is_buried_in_noise(whisper, sentences_audio, sentences_call):
+    first = sentences_call[1][0]
+    clean = sentences_audio[first["speaker"]][int(first["start"] * 16000) : int(first["end"] * 16000) + 1600]
+    noise = np.random.default_rng(0).normal(0, 2 * float(np.std(clean)), len(clean)).astype(np.float32)
+    text, sure = whisper.decode_scored(clean)
+    garbled, unsure = whisper.decode_scored(clean + noise)
+    assert "thank" in words(text) and text == whisper.decode(clean)
+    assert garbled and 0.0 < unsure < sure <= 1.0, (text, sure, garbled, unsure)
+    finals = [e for e in run_stream(whisper.stream("agent"), clean, 1600) if isinstance(e, Utterance)]
+    assert finals and 0.0 < finals[0].confidence <= 1.0
