@@ -12,7 +12,8 @@ Anger smoothing (customer utterances only; the agent never changes it):
 * falling: an exponential moving average weighted by the utterance's duration with a
   half-life of ``half_life`` seconds of customer speech, so calm words cool it slowly;
 * a time out counts as cooling time: the seconds the customer spent on hold (from the agent's
-  hold, or the customer's agreeing to hold, to the back-from-hold or the customer's next words)
+  hold, or the customer's agreeing to a hold the agent asked for in the last minute, to the
+  back-from-hold or the customer's next words)
   are added to the weight of the customer's first utterance after it. The doctrine's time out is
   "30 seconds or so while you are away" in which the customer "may have calmed down": if they come
   back calm, the level falls at once as far as the hold allows; if they come back still angry, it
@@ -30,6 +31,7 @@ from coach.events import CUSTOMER, AbuseEvent, AgentAction, CallSignals, Classif
 RISE = 0.7
 TREND_SPAN = 60.0
 HISTORY_STEP = 1.0  # at most one tick point per second of call time in the history
+HOLD_ASKED_WITHIN = 60.0  # "sure, I can hold" opens a hold only this soon after the agent asked for one
 
 
 class SignalTracker:
@@ -72,7 +74,7 @@ class SignalTracker:
         if u.channel == CUSTOMER:
             self.sentiment = cls.sentiment
             self._smooth(float(cls.anger), duration + self._take_hold(u.start))
-            if "hold_consent" in cls.cues:
+            if "hold_consent" in cls.cues and self._hold_asked(u.start):
                 self._hold_start, self._hold_end = u.end, None  # the agent is about to put them on hold
             if cls.abuse != "none":
                 self.abuse.append(AbuseEvent(u.end, cls.abuse, u.text, float(cls.abuse_score)))
@@ -108,6 +110,14 @@ class SignalTracker:
         # keep one point at or before the cutoff: the level that held at the window's start
         while len(self._history) > 1 and self._history[1][0] <= cutoff:
             self._history.popleft()
+
+    def _hold_asked(self, t: float) -> bool:
+        """The agent asked to put the customer on hold in the last ``HOLD_ASKED_WITHIN`` seconds.
+
+        Without the question, words the classifier reads as consent ("all right", "okay, fine")
+        are agreement to something else, and the silence after them is not hold time.
+        """
+        return any(c.cue == "hold_request" and c.speaker != CUSTOMER and c.t >= t - HOLD_ASKED_WITHIN for c in self.cues)
 
     def _take_hold(self, start: float) -> float:
         """Seconds on hold since the customer last spoke (0 if none), up to ``start`` if the hold is still open."""

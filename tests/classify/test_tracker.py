@@ -44,8 +44,10 @@ def test_calm_speech_cools_anger_with_a_half_life_of_customer_speech():
     assert tr.anger == pytest.approx(start / 2, rel=0.01)
 
 
-def _angry_then_hold(tr: SignalTracker) -> None:
+def _angry_then_hold(tr: SignalTracker, asked: bool = True) -> None:
     tr.on_classified(classified("customer", 0.0, 3.0, "this is a disgrace", anger=0.9))
+    if asked:
+        tr.on_classified(classified("agent", 3.0, 3.8, "may i put you on hold", cues=("hold_request",)))
     tr.on_classified(classified("customer", 4.0, 5.0, "fine i can hold", anger=0.7, cues=("hold_consent",)))
 
 
@@ -61,6 +63,21 @@ def test_a_hold_counts_as_cooling_time_when_the_customer_comes_back_calm():
     # 28 s on hold + 2 s of speech = 1.5 half-lives: the level keeps 0.5 ** 1.5 of its distance to calm
     assert calm == pytest.approx(before * 0.5 ** 1.5, rel=0.01)
     assert plain > 0.6 > calm
+
+
+def test_consent_words_open_a_hold_only_after_the_agent_asked_for_one():
+    asked, unasked = SignalTracker(half_life=20.0), SignalTracker(half_life=20.0)
+    _angry_then_hold(asked)
+    _angry_then_hold(unasked, asked=False)  # "all right" read as consent, with no hold asked for
+    assert asked.anger == pytest.approx(unasked.anger)
+    back = asked.on_classified(classified("customer", 33.0, 35.0, "okay", anger=0.0)).anger
+    not_held = unasked.on_classified(classified("customer", 33.0, 35.0, "okay", anger=0.0)).anger
+    assert not_held > 0.6 > back  # the 28 s after unasked "consent" did not cool anything
+    late = SignalTracker(half_life=20.0)
+    late.on_classified(classified("agent", 0.0, 1.0, "may i put you on hold", cues=("hold_request",)))
+    late.on_classified(classified("customer", 70.0, 73.0, "this is a disgrace", anger=0.9))
+    late.on_classified(classified("customer", 74.0, 75.0, "fine i can hold", anger=0.7, cues=("hold_consent",)))
+    assert late.on_classified(classified("customer", 103.0, 105.0, "okay", anger=0.0)).anger > 0.6, "asked 70 s before"
 
 
 def test_coming_back_from_hold_still_angry_keeps_the_level_up():
