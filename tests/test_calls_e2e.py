@@ -4,7 +4,7 @@ Each call in ``tests/calls/`` is rendered with espeak-ng (two voices, stereo), t
 run through the real pipeline in fast mode: Whisper tiny.en, the trained classifier,
 the signal tracker and the default playbook. The assertions are the doctrine's:
 a manager request leads to ``delegate_up``, personal attacks go through a warning to
-``draw_the_line``, a threat goes there straight away, a polite call and swearing at
+``draw_the_line``, so does a threat (with an alert), a polite call and swearing at
 the situation never get there, a long rant is met with ``vent`` then ``summarize``
 or ``time_out``.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from coach.calllog import read_log
-from coach.events import AgentAction, StepChanged
+from coach.events import AgentAction, Alert, StepChanged
 from coach.paths import DEFAULT_PLAYBOOK
 
 
@@ -65,12 +65,14 @@ def test_repeated_insults_go_through_a_warning_to_draw_the_line(rendered):
     assert warning_steps, f"insults must be met with a warning before the line is drawn: {steps}"
 
 
-def test_threat_goes_straight_to_draw_the_line(rendered):
+def test_a_threat_gets_a_warning_and_an_alert_and_the_next_one_draws_the_line(rendered):
     events, _ = run_call(rendered("threat"))
     steps = steps_of(events)
     assert "draw_the_line" in steps, steps
     first_line = steps.index("draw_the_line")
-    assert not [s for s in steps[:first_line] if "warn" in s], steps
+    assert "warn_threat" in steps[:first_line], steps
+    alerts = [e for e in events if isinstance(e, Alert)]
+    assert alerts and alerts[0].level == "error" and "security" in alerts[0].message
 
 
 def test_polite_call_never_escalates(rendered):

@@ -88,7 +88,7 @@ def _design_check_limits(check: dict) -> list[str]:
         f"- Threats of harm, on the X check of `docs/classifier-protocol.md` ({check['lines']} call lines in domains no training",
         f"  file is about, never trained on; `benchmarks/check_job_threats.py`): {of('harm', 'detector', 'threat')} read *threat*",
         f"  (without the detector: {of('harm', 'heads', 'threat')}); {of('harm', 'detector', 'none')} read as nothing.",
-        f"  Some ordinary lines read as threats and end the call in the default playbook: {of('harmless', 'detector', 'threat')}",
+        f"  Some ordinary lines read as threats, which draw a warning in the default playbook: {of('harmless', 'detector', 'threat')}",
         f"  harmless lines with words of harm, {of('pressure', 'detector', 'threat')} lines of legitimate pressure, and corpus lines",
         "  such as \"i'll swing by your office on my way home\" and \"my husband is going to hit the roof when he sees this bill\".",
         f"  Threats to the agent's job, insults by the corpus rule, still mostly read as no abuse ({of('job', 'detector', 'none')})",
@@ -340,7 +340,7 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
             "- Measured on the project's job-threat checks (`benchmarks/check_job_threats.py`, written 2026-12-02): threats of harm",
             "  said in call words without a swear word are mostly missed (26-39% of them read as abuse at all: \"if the refund",
             "  isn't here by friday i'll torch your van\" reads `none`); threats to the agent's job, insults by the corpus rule, mostly",
-            "  read `none` and some (2-11%) read `threat` (\"i'll get you fired\"), on which the default playbook ends the call.",
+            "  read `none` and some (2-11%) read `threat` (\"i'll get you fired\"), on which the default playbook has the agent warn the customer.",
             "  Designs S to V of `docs/classifier-protocol.md` tried to mend both and did not qualify.",
         ]
     if package:

@@ -141,7 +141,8 @@ class CoachPanel(QWidget):
         self.customer.setText(f"Customer: {state.customer_name}" if state.customer_name else "")
         step = state.step
         self.actions.current_step = step.step if step else None
-        if self.step_card.show_step(step, dismissed=state.dismissed, time_in_step=state.time_in_step, compact=self._compact):
+        if self.step_card.show_step(step, dismissed=state.dismissed, time_in_step=state.time_in_step, compact=self._compact,
+                                    alerts=state.alerts):
             self.step_announced.emit(step.step)
             if self.sound:
                 QApplication.beep()

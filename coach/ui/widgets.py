@@ -72,10 +72,11 @@ class StepCard(QFrame):
         self.avoid = _label("stepAvoid")
         self.why = _label("stepWhy")
         self.meta = _label("stepMeta", wrap=False)
+        self.alert = _label("stepAlert")  # the playbook's alert for this step ("tell security"), if any
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(4)
-        for w in (self.meta, self.title, self.say, self.avoid, self.why):
+        for w in (self.meta, self.title, self.alert, self.say, self.avoid, self.why):
             layout.addWidget(w)
         self._shown: tuple[str, float] | None = None
         self._announce_timer = QTimer(self, singleShot=True, interval=ANNOUNCE_MS)
@@ -89,14 +90,23 @@ class StepCard(QFrame):
             _repolish(self)
 
     def show_step(self, step: StepView | None, *, dismissed: bool = False, time_in_step: float = 0.0,
-                  compact: bool = False) -> bool:
-        """Show ``step``; returns True when it is a new step (announced once, with a brief highlight)."""
+                  compact: bool = False, alerts: tuple = ()) -> bool:
+        """Show ``step``; returns True when it is a new step (announced once, with a brief highlight).
+
+        ``alerts``: the playbook's alerts of the call; the latest one raised since the step began is
+        shown under the title (in compact mode too: it is what the agent must not miss).
+        """
         if step is None:
             self.meta.setText("")
             self.title.setText("Waiting for the call…")
-            for w in (self.say, self.avoid, self.why):
+            for w in (self.say, self.avoid, self.why, self.alert):
                 w.setVisible(False)
             return False
+        alert = next((a for a in reversed(alerts) if a.t >= step.since - 1e-6), None)
+        self.alert.setText(f"⚠ {alert.message}" if alert else "")
+        self.alert.setProperty("level", alert.level if alert else "none")
+        _repolish(self.alert)
+        self.alert.setVisible(alert is not None)
         say = step.say[:2] if compact else step.say[:2] + step.do[:1]
         self.title.setText(step.title or step.step)
         self.say.setText("\n".join(f"Say: “{s}”" if i < len(step.say[:2]) else f"Do: {s}" for i, s in enumerate(say)))

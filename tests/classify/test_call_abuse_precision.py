@@ -3,8 +3,9 @@ scripted calls and on complaints about people, promises and "nothing happens".
 
 Doctrine (``../shared/seeds/``): swearing at the situation is *profanity*, a personal attack
 is an *insult*, a threat of harm is a *threat*; a complaint that mentions someone, somebody,
-nobody, a promise or "nothing happens" is *none*. A false threat ends the call in the
-playbook (draw_the_line), so the scripted lines allow no miss at all.
+nobody, a promise or "nothing happens" is *none*. A false threat makes the agent warn
+the customer in the playbook (warn_threat; a second ends the call), so the scripted lines allow
+no miss at all.
 
 The extra complaints below were written for this test and are not corpus lines (the test
 measures generalisation, not recall of the training set).
@@ -54,6 +55,7 @@ SCRIPTED = {
     "tests/calls/threat.txt": [
         ("You cut off my service again.", "none"),
         ("I know where your office is. I am going to come down there and hurt you.", "threat"),
+        ("I mean it. Somebody is going to get hurt.", "threat"),
     ],
     "assets/demo_call.txt": [
         ("Hi. My name is Maria Lopez, and I need this fixed today.", "none"),

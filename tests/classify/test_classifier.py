@@ -98,7 +98,7 @@ def test_negated_cue_phrases_do_not_fire(classifier, text, speaker, cue):
 
 
 # A threat to the agent's job is not a threat of harm (corpus/README.md: it is an insult); the default
-# playbook ends the call at once on a threat. P's heads read these two as threats; since design X the
+# playbook has the agent warn on a threat (warn_threat) and ends the call on the next. P's heads read these two as threats; since design X the
 # threat detector alone decides `threat` (docs/classifier-protocol.md).
 @pytest.mark.parametrize("text", ["i'll get you fired", "i'll make sure you lose your job"])
 def test_a_threat_to_the_agents_job_is_not_a_threat_of_harm(classifier, text):

@@ -188,11 +188,11 @@ def test_run_scenario_returns_steps_with_times_and_reasons():
 
     scenario = load_scenario_text(
         "name: x\nevents:\n  - {t: 3, speaker: customer, text: I will hurt you, anger: 0.9, abuse: threat}\n"
-        "expect: {steps: [listen, draw_the_line], never: [warn_abuse]}\n"
+        "expect: {steps: [listen, warn_threat], never: [warn_abuse]}\n"
     )
     result = run_scenario(load_playbook(DEFAULT_PLAYBOOK), scenario)
     assert result.passed, result.message
-    assert [(s.t, s.step) for s in result.steps] == [(0.0, "listen"), (3.0, "draw_the_line")]
+    assert [(s.t, s.step) for s in result.steps] == [(0.0, "listen"), (3.0, "warn_threat")]
     assert "threat" in result.steps[1].reason
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.events import AgentAction, StepChanged, Tick
+from coach.events import AgentAction, Alert, StepChanged, Tick
 from coach.paths import DEFAULT_PLAYBOOK
 from coach.playbook import Engine, load_playbook
 
@@ -12,6 +12,7 @@ from playbook_helpers import Call, steps
 
 PB = load_playbook(DEFAULT_PLAYBOOK)
 LIVE_STEPS = sorted(s for s, step in PB.steps.items() if not step.final)
+WARNINGS = ("warn_abuse", "warn_threat")
 
 
 def engine_in(step: str) -> Engine:
@@ -25,21 +26,40 @@ def engine_in(step: str) -> Engine:
 
 def test_doctrine_steps_exist():
     for step in ("listen", "vent", "summarize", "define_problem", "ask_solution", "promise", "follow_up",
-                 "time_out", "on_hold", "delegate_up", "warn_abuse", "draw_the_line"):
+                 "time_out", "on_hold", "delegate_up", "warn_abuse", "warn_threat", "draw_the_line"):
         assert step in PB.steps, step
     assert PB.steps["draw_the_line"].final and PB.steps["follow_up"].final
 
 
-@pytest.mark.parametrize("step", LIVE_STEPS)
-def test_a_threat_draws_the_line_at_once_from_every_step(step):
+@pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s not in WARNINGS])
+def test_a_threat_gets_a_warning_with_an_alert_then_the_line_from_every_step(step):
     engine = engine_in(step)
-    out = engine.handle(Call().say(5, "I know where you live", anger=0.9, abuse="threat"))
+    call = Call()
+    out = engine.handle(call.say(5, "I know where you live", anger=0.9, abuse="threat"))
     (change,) = [e for e in out if isinstance(e, StepChanged)]
-    assert change.step == "draw_the_line"
-    assert "threat" in change.reason
+    assert change.step == "warn_threat" and "threat" in change.reason
+    assert [a.level for a in out if isinstance(a, Alert)] == ["error"]
+    assert steps(engine.handle(call.say(9, "somebody is going to get hurt", anger=0.9, abuse="threat"))) == ["draw_the_line"]
 
 
-@pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s != "warn_abuse"])
+@pytest.mark.parametrize("warning", WARNINGS)
+@pytest.mark.parametrize("abuse", ["insult", "threat"])
+def test_any_abuse_after_either_warning_draws_the_line(warning, abuse):
+    engine = engine_in(warning)
+    assert steps(engine.handle(Call().say(5, "you will regret this, idiot", anger=0.9, abuse=abuse))) == ["draw_the_line"]
+
+
+def test_a_threat_after_the_warning_wore_off_still_draws_the_line():
+    engine = engine_in("listen")
+    call = Call()
+    engine.handle(call.say(5, "I know where you live", anger=0.9, abuse="threat"))
+    for t in range(6, 60):
+        engine.handle(call.tick(t))
+    assert engine.current_step not in ("warn_threat", "draw_the_line"), "30 s after the warning it has worn off"
+    assert steps(engine.handle(call.say(61, "you will regret this", anger=0.9, abuse="threat"))) == ["draw_the_line"]
+
+
+@pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s not in WARNINGS])
 def test_an_insult_gets_a_warning_then_the_line_from_every_step(step):
     engine = engine_in(step)
     call = Call()
@@ -65,7 +85,7 @@ def test_swearing_at_the_situation_never_leads_to_the_warning(step):
     for i in range(6):
         out += engine.handle(call.say(5 + 6 * i, "this damn thing is broken again", anger=0.7, abuse="profanity"))
         out += engine.handle(call.tick(8 + 6 * i))
-    assert not {"warn_abuse", "draw_the_line"} & set(steps(out)), steps(out)
+    assert not {"warn_abuse", "warn_threat", "draw_the_line"} & set(steps(out)), steps(out)
 
 
 @pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s != "delegate_up"])

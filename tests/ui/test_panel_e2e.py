@@ -40,7 +40,7 @@ def _speech_end(wav: Path, words: str) -> float:
 
 @pytest.mark.parametrize(
     "call, words, step",
-    [("manager_request", "manager", "delegate_up"), ("threat", "hurt you", "draw_the_line")],
+    [("manager_request", "manager", "delegate_up"), ("threat", "hurt you", "warn_threat")],
 )
 def test_replay_shows_the_step_after_the_customer_says_it(qtbot, rendered, call, words, step):
     from coach.ui.replay_window import ReplayWindow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.events import AgentAction, CallSignals, DeviceStatus
+from coach.events import AgentAction, Alert, CallSignals, DeviceStatus
 from coach.ui.viewmodel import PanelState, StepView, TimerView, TranscriptLine, fold, reduce
 
 
@@ -26,6 +26,23 @@ def test_step_card_shows_title_phrases_avoid_and_why_and_announces_once(qtbot):
     assert card.show_step(step, time_in_step=9.0) is False
     assert card.announcements == 1
     qtbot.waitUntil(lambda: not card.highlighted, timeout=5000)
+
+
+def test_step_card_shows_the_alert_raised_with_its_step_even_compact(qtbot):
+    from coach.ui.widgets import StepCard
+
+    card = StepCard()
+    qtbot.addWidget(card)
+    card.show()
+    older = Alert(3.0, "warning", "Customer asked twice")
+    threat = Alert(14.0, "error", "Threat of harm: tell your supervisor or security.")
+    warn = StepView("warn_threat", "Warning: a threat ends this call", say=("No more threats.",), since=14.0, previous="listen")
+    card.show_step(warn, alerts=(older, threat), compact=True)
+    assert card.alert.isVisible() and "supervisor or security" in card.alert.text()
+    assert card.alert.property("level") == "error"
+    later = StepView("summarize", "Summarize", say=("So what I hear is...",), since=44.0, previous="warn_threat")
+    card.show_step(later, alerts=(older, threat))
+    assert not card.alert.isVisible(), "an alert belongs to the step it came with"
 
 
 def test_step_card_compact_hides_the_reason(qtbot):
