@@ -124,23 +124,19 @@ def main() -> int:
     n_clean = sum(x["truth"] == "none" for x in lines)
     n_severe = sum(x["truth"] in SEVERE for x in lines)
     print(f"{args.split} split, render seed {args.seed}: {n_clean} customer lines without abuse, {n_severe} insults and threats")
-    print(f"| floor | invented as heard (of {n_clean}) | kept as heard (of {n_severe}) | kept as text | invented as text |")
-    print("|---:|---:|---:|---:|---:|")
-    rows = table(lines)
-    for r in rows:
-        print(f"| {r['floor']:.2f} | {r['invented']} | {r['kept']} | {r['kept_text']} | {r['invented_text']} |")
-    if args.split == "train":
-        chosen = choose(rows)
-        print(f"\nchosen by the rule: {'no floor' if chosen is None else f'min_score {chosen:.2f}'}")
+    tables = [("floor", "min_score", table(lines), ("invented", "kept", "kept_text", "invented_text"))]
     if all(len(p) == 3 for x in lines for p in x["heard"]):
-        print(f"\n| recognizer confidence floor | invented as heard (of {n_clean}) | kept as heard (of {n_severe}) |")
-        print("|---:|---:|---:|")
-        conf_rows = confidence_table(lines)
-        for r in conf_rows:
-            print(f"| {r['floor']:.2f} | {r['invented']} | {r['kept']} |")
+        tables.append(("recognizer confidence floor", "min_confidence", confidence_table(lines), ("invented", "kept")))
+    for title, option, rows, keys in tables:
+        heads = {"invented": f"invented as heard (of {n_clean})", "kept": f"kept as heard (of {n_severe})",
+                 "kept_text": "kept as text", "invented_text": "invented as text"}
+        print(f"\n| {title} | " + " | ".join(heads[k] for k in keys) + " |")
+        print("|---:|" + "---:|" * len(keys))
+        for r in rows:
+            print(f"| {r['floor']:.2f} | " + " | ".join(str(r[k]) for k in keys) + " |")
         if args.split == "train":
-            chosen = choose(conf_rows)
-            print(f"\nchosen by the rule: {'no confidence floor' if chosen is None else f'min_confidence {chosen:.2f}'}")
+            chosen = choose(rows)
+            print(f"\nchosen by the rule: {f'no {title}' if chosen is None else f'{option} {chosen:.2f}'}")
     print("\nnon-abusive lines that fire at floor 0 as heard (score of the worst piece):")
     for x in lines:
         if x["truth"] == "none" and fires(x["heard"], 0.0):

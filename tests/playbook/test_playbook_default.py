@@ -49,16 +49,6 @@ def test_any_abuse_after_either_warning_draws_the_line(warning, abuse):
     assert steps(engine.handle(Call().say(5, "you will regret this, idiot", anger=0.9, abuse=abuse))) == ["draw_the_line"]
 
 
-def test_a_threat_after_the_warning_wore_off_still_draws_the_line():
-    engine = engine_in("listen")
-    call = Call()
-    engine.handle(call.say(5, "I know where you live", anger=0.9, abuse="threat"))
-    for t in range(6, 60):
-        engine.handle(call.tick(t))
-    assert engine.current_step not in ("warn_threat", "draw_the_line"), "30 s after the warning it has worn off"
-    assert steps(engine.handle(call.say(61, "you will regret this", anger=0.9, abuse="threat"))) == ["draw_the_line"]
-
-
 @pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s not in WARNINGS])
 def test_an_insult_gets_a_warning_then_the_line_from_every_step(step):
     engine = engine_in(step)
@@ -67,14 +57,15 @@ def test_an_insult_gets_a_warning_then_the_line_from_every_step(step):
     assert steps(engine.handle(call.say(9, "you moron", anger=0.9, abuse="insult"))) == ["draw_the_line"]
 
 
-def test_insults_after_the_warning_wore_off_still_draw_the_line():
+@pytest.mark.parametrize("first, second", [("insult", "insult"), ("threat", "threat"), ("threat", "insult"), ("insult", "threat")])
+def test_abuse_after_the_warning_wore_off_still_draws_the_line(first, second):
     engine = engine_in("listen")
     call = Call()
-    engine.handle(call.say(5, "you idiot", anger=0.9, abuse="insult"))
+    engine.handle(call.say(5, "you idiot, I know where you live", anger=0.9, abuse=first))
     for t in range(6, 60):
         engine.handle(call.tick(t))
-    assert engine.current_step != "warn_abuse"
-    assert steps(engine.handle(call.say(61, "useless moron", anger=0.9, abuse="insult"))) == ["draw_the_line"]
+    assert engine.current_step not in WARNINGS + ("draw_the_line",), "30 s after the warning it has worn off"
+    assert steps(engine.handle(call.say(61, "you will regret this, moron", anger=0.9, abuse=second))) == ["draw_the_line"]
 
 
 @pytest.mark.parametrize("step", LIVE_STEPS)
