@@ -55,13 +55,13 @@ CONFIDENCE_FLOORS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 SEVERE = ("insult", "threat")
 
 
-def fires(pieces: list[list], floor: float) -> bool:
-    """A piece is [label, abuse score] or [label, abuse score, recognizer confidence]."""
-    return any(label in SEVERE and score >= floor for label, score, *_ in pieces)
+SCORE, CONFIDENCE = 1, 2  # where a piece [label, abuse score, recognizer confidence] keeps each
 
 
-def fires_heard(pieces: list[list], confidence: float) -> bool:
-    return any(label in SEVERE and (rest[0] if rest else 1.0) >= confidence for label, _score, *rest in pieces)
+def fires(pieces: list[list], floor: float, at: int = SCORE) -> bool:
+    """A piece is an insult or threat with its score (or confidence) >= floor; text pieces have no
+    confidence (they count as heard with 1)."""
+    return any(p[0] in SEVERE and (p[at] if len(p) > at else 1.0) >= floor for p in pieces)
 
 
 def measure(split: str, seed: int) -> list[dict]:
@@ -84,29 +84,22 @@ def measure(split: str, seed: int) -> list[dict]:
     return out
 
 
-def table(lines: list[dict]) -> list[dict]:
+def table(lines: list[dict], floors=FLOORS, at: int = SCORE) -> list[dict]:
     clean = [x for x in lines if x["truth"] == "none"]
     severe = [x for x in lines if x["truth"] in SEVERE]
     return [{
         "floor": f,
-        "invented": sum(fires(x["heard"], f) for x in clean),
-        "kept": sum(fires(x["heard"], f) for x in severe),
-        "kept_text": sum(fires(x["as_text"], f) for x in severe),
-        "invented_text": sum(fires(x["as_text"], f) for x in clean),
-    } for f in FLOORS]
-
-
-def confidence_table(lines: list[dict]) -> list[dict]:
-    clean = [x for x in lines if x["truth"] == "none"]
-    severe = [x for x in lines if x["truth"] in SEVERE]
-    return [{"floor": c, "invented": sum(fires_heard(x["heard"], c) for x in clean),
-             "kept": sum(fires_heard(x["heard"], c) for x in severe)} for c in CONFIDENCE_FLOORS]
+        "invented": sum(fires(x["heard"], f, at) for x in clean),
+        "kept": sum(fires(x["heard"], f, at) for x in severe),
+        "kept_text": sum(fires(x["as_text"], f, at) for x in severe),
+        "invented_text": sum(fires(x["as_text"], f, at) for x in clean),
+    } for f in floors]
 
 
 def choose(rows: list[dict]) -> float | None:
     base = rows[0]
     for r in rows[1:]:
-        if r["invented"] <= base["invented"] / 3 and r["kept"] >= 0.9 * base["kept"] and r.get("kept_text", 1) >= 0.95 * base.get("kept_text", 1):
+        if r["invented"] <= base["invented"] / 3 and r["kept"] >= 0.9 * base["kept"] and r["kept_text"] >= 0.95 * base["kept_text"]:
             return r["floor"]
     return None
 
@@ -126,7 +119,8 @@ def main() -> int:
     print(f"{args.split} split, render seed {args.seed}: {n_clean} customer lines without abuse, {n_severe} insults and threats")
     tables = [("floor", "min_score", table(lines), ("invented", "kept", "kept_text", "invented_text"))]
     if all(len(p) == 3 for x in lines for p in x["heard"]):
-        tables.append(("recognizer confidence floor", "min_confidence", confidence_table(lines), ("invented", "kept")))
+        tables.append(("recognizer confidence floor", "min_confidence", table(lines, CONFIDENCE_FLOORS, CONFIDENCE),
+                       ("invented", "kept")))
     for title, option, rows, keys in tables:
         heads = {"invented": f"invented as heard (of {n_clean})", "kept": f"kept as heard (of {n_severe})",
                  "kept_text": "kept as text", "invented_text": "invented as text"}

@@ -53,6 +53,13 @@ def _repolish(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
+def _set_level(widget: QWidget, level: str) -> None:
+    """Set the ``level`` property the stylesheets colour by; restyle only when it changes (display rate)."""
+    if widget.property("level") != level:
+        widget.setProperty("level", level)
+        _repolish(widget)
+
+
 def _label(name: str, *, wrap: bool = True) -> QLabel:
     label = QLabel()
     label.setObjectName(name)
@@ -104,8 +111,7 @@ class StepCard(QFrame):
             return False
         alert = next((a for a in reversed(alerts) if a.t >= step.since - 1e-6), None)
         self.alert.setText(f"⚠ {alert.message}" if alert else "")
-        self.alert.setProperty("level", alert.level if alert else "none")
-        _repolish(self.alert)
+        _set_level(self.alert, alert.level if alert else "none")
         self.alert.setVisible(alert is not None)
         say = step.say[:2] if compact else step.say[:2] + step.do[:1]
         self.title.setText(step.title or step.step)
@@ -222,9 +228,7 @@ class AbuseView(QLabel):
             threat = any(kind == "threat" for kind, _ in state.abuse_counts)
             text, level = f"⚠ Abuse: {parts} · {warned}", "error" if threat or state.warned else "warning"
         self.setText(text)
-        if self.property("level") != level:
-            self.setProperty("level", level)
-            _repolish(self)
+        _set_level(self, level)
 
 
 class TimersView(QLabel):
@@ -319,9 +323,7 @@ class Banner(QLabel):
         if text == self.text() and self.property("level") == level and not self.isHidden():
             return  # shown at display rate: no relayout when nothing changed
         self.setText(text)
-        if self.property("level") != level:
-            self.setProperty("level", level)
-            _repolish(self)
+        _set_level(self, level)
         self.setVisible(True)
 
     def clear_message(self) -> None:
