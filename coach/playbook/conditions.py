@@ -68,6 +68,7 @@ class Facts:
     cues_in_step: Sequence[CueEvent]
     anger: Sequence[tuple[float, float]]  # (t, smoothed anger), oldest first
     expired: dict[str, tuple[float, float]]  # timer id -> (expired at, seconds)
+    warned_at: float | None = None  # when the agent first warned the customer about abuse (cue or button)
 
 
 def holds(cond: Any, f: Facts) -> str | None:
@@ -166,7 +167,12 @@ def _recent(events: Sequence[Any], f: Facts, within: float | None) -> list[Any]:
 def _abuse(spec: m.AbuseSpec, f: Facts) -> str | None:
     if f.signals is None:
         return None
-    pool = f.abuse_in_step if spec.since == "step" else f.signals.abuse
+    if spec.since == "warning":
+        if f.warned_at is None:
+            return None
+        pool = [a for a in f.signals.abuse if a.t > f.warned_at + 1e-9]
+    else:
+        pool = f.abuse_in_step if spec.since == "step" else f.signals.abuse
     hits = [a for a in _recent(pool, f, spec.within) if a.kind in spec.kinds and a.score >= spec.min_score]
     if len(hits) < spec.at_least:
         return None
@@ -178,6 +184,8 @@ def _abuse(spec: m.AbuseSpec, f: Facts) -> str | None:
         window = f" in the last {spec.within:.0f} s" if spec.within else ""
         scope = " in this step" if spec.since == "step" else ""
         text += f" ({len(hits)} times{window}{scope})"
+    if spec.since == "warning":
+        text += f", after the warning at {clock(f.warned_at)}"
     return text
 
 
@@ -289,7 +297,7 @@ def describe(cond: Any) -> str:
             text += f" (score >= {s.min_score:g})"
         if s.within:
             text += f" within {s.within:g} s"
-        return text + (" in step" if s.since == "step" else " in call")
+        return text + {"step": " in step", "call": " in call", "warning": " after a warning"}[s.since]
     if kind == "cue":
         s = cond.cue
         speaker = s.speaker or ("agent" if s.cue in AGENT_CUES else "customer")

@@ -50,6 +50,7 @@ class Engine:
         self._changed_at: float | None = None  # call time of the last transition
         self._abuse_mark: AbuseEvent | None = None
         self._cue_mark: CueEvent | None = None
+        self._warned_at: float | None = None  # the agent's first warning about abuse: the cue or the Warned button
         self._window = self._history_window(playbook)
 
     # ------------------------------------------------------------------ public API
@@ -75,6 +76,8 @@ class Engine:
             if event.action == "override":
                 return out + self._override(event, t)
             action = event
+            if event.action == "warned" and self._warned_at is None:
+                self._warned_at = t
         out += self._fire(t, action)
         return out
 
@@ -118,6 +121,10 @@ class Engine:
 
     def _take_signals(self, signals: CallSignals) -> None:
         self._signals = signals
+        if self._warned_at is None:
+            warned = [c.t for c in signals.cues if c.cue == "warning" and c.speaker == "agent"]
+            if warned:
+                self._warned_at = min(warned)
         self._anger.append((signals.t, float(signals.anger)))
         horizon = signals.t - self._window
         cut = 0
@@ -138,6 +145,7 @@ class Engine:
             cues_in_step=_since_mark(s.cues, self._cue_mark) if s else (),
             anger=self._anger,
             expired=self._expired,
+            warned_at=self._warned_at,
         )
 
     def _fire(self, t: float, action: AgentAction | None) -> list[Any]:

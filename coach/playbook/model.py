@@ -21,6 +21,7 @@ Action = Literal[AGENT_ACTIONS]  # type: ignore[valid-type]
 Speaker = Literal["customer", "agent"]
 Sentiment = Literal["negative", "neutral", "positive"]
 Since = Literal["step", "call"]
+AbuseSince = Literal["step", "call", "warning"]
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60, description="lower_snake_case name")]
 Seconds = Annotated[float, Field(gt=0, le=24 * 3600)]
 Level = Annotated[float, Field(ge=0, le=1)]
@@ -72,7 +73,11 @@ class AbuseSpec(Strict):
     kinds: list[AbuseKind] = Field(min_length=1, description="profanity (at the situation), insult (at the agent), threat")
     at_least: int = Field(1, ge=1, le=100)
     within: Seconds | None = Field(None, description="only count the last N seconds")
-    since: Since = Field("step", description="count since the current step began, or over the whole call")
+    since: AbuseSince = Field(
+        "step",
+        description="count since the current step began, over the whole call, or since the agent's first warning "
+        "(the warning cue or the Warned button; nothing counts before one is given)",
+    )
     min_score: Level = Field(0.0, description="only count sentences the classifier is at least this sure of (its abuse score)")
 
 

@@ -39,14 +39,28 @@ def test_a_threat_gets_a_warning_with_an_alert_then_the_line_from_every_step(ste
     (change,) = [e for e in out if isinstance(e, StepChanged)]
     assert change.step == "warn_threat" and "threat" in change.reason
     assert [a.level for a in out if isinstance(a, Alert)] == ["error"]
-    assert steps(engine.handle(call.say(9, "somebody is going to get hurt", anger=0.9, abuse="threat"))) == ["draw_the_line"]
+    engine.handle(call.say(7, "I can't continue this call if the threats continue", speaker="agent", cues=("warning",)))
+    out = engine.handle(call.say(9, "somebody is going to get hurt", anger=0.9, abuse="threat"))
+    assert steps(out) == ["draw_the_line"] and "after the warning at 00:07" in out[0].reason
+    assert [a.level for a in out if isinstance(a, Alert)] == ["error"], "a threat after the warning alerts again"
 
 
+def warn(engine: Engine, call: Call, t: float, how: str) -> None:
+    """The agent warns the customer: says it (the ``warning`` cue) or presses Warned."""
+    if how == "cue":
+        engine.handle(call.say(t, "I can't continue this call if the insults continue", speaker="agent", cues=("warning",)))
+    else:
+        engine.handle(AgentAction(t, "warned"))
+
+
+@pytest.mark.parametrize("how", ["cue", "button"])
 @pytest.mark.parametrize("warning", WARNINGS)
 @pytest.mark.parametrize("abuse", ["insult", "threat"])
-def test_any_abuse_after_either_warning_draws_the_line(warning, abuse):
+def test_any_abuse_after_the_agents_warning_draws_the_line(warning, abuse, how):
     engine = engine_in(warning)
-    assert steps(engine.handle(Call().say(5, "you will regret this, idiot", anger=0.9, abuse=abuse))) == ["draw_the_line"]
+    call = Call()
+    warn(engine, call, 3, how)
+    assert steps(engine.handle(call.say(5, "you will regret this, idiot", anger=0.9, abuse=abuse))) == ["draw_the_line"]
 
 
 @pytest.mark.parametrize("step", [s for s in LIVE_STEPS if s not in WARNINGS])
@@ -54,18 +68,45 @@ def test_an_insult_gets_a_warning_then_the_line_from_every_step(step):
     engine = engine_in(step)
     call = Call()
     assert steps(engine.handle(call.say(5, "you idiot", anger=0.9, abuse="insult"))) == ["warn_abuse"]
+    warn(engine, call, 7, "cue")
     assert steps(engine.handle(call.say(9, "you moron", anger=0.9, abuse="insult"))) == ["draw_the_line"]
 
 
+@pytest.mark.parametrize("abuse", ["insult", "threat"])
+def test_more_abuse_before_the_agent_has_warned_keeps_the_advice_to_warn(abuse):
+    # "warning, then ending the call": abuse that comes before the warning is given (the cue or the
+    # Warned button) never ends the call; the step stays the warning until it is given
+    engine = engine_in("define_problem")
+    call = Call()
+    first = steps(engine.handle(call.say(5, "you idiot", anger=0.9, abuse=abuse)))
+    assert first in (["warn_abuse"], ["warn_threat"])
+    for t, text in ((7, "you moron"), (9, "useless"), (15, "pathetic")):
+        assert steps(engine.handle(call.say(t, text, anger=0.9, abuse="insult"))) == []
+    assert engine.current_step == first[0]
+    warn(engine, call, 20, "button")
+    out = engine.handle(call.say(24, "you are a joke", anger=0.9, abuse="insult"))
+    assert steps(out) == ["draw_the_line"] and "after the warning at 00:20" in out[0].reason
+
+
+def test_a_warning_given_before_the_warning_step_holds():
+    engine = engine_in("define_problem")
+    call = Call()
+    warn(engine, call, 4, "cue")  # the agent set the limit on a sneer the classifier let pass
+    assert steps(engine.handle(call.say(8, "you idiot", anger=0.9, abuse="insult"))) == ["draw_the_line"]
+
+
 @pytest.mark.parametrize("first, second", [("insult", "insult"), ("threat", "threat"), ("threat", "insult"), ("insult", "threat")])
-def test_abuse_after_the_warning_wore_off_still_draws_the_line(first, second):
+def test_abuse_long_after_the_warning_still_draws_the_line(first, second):
     engine = engine_in("listen")
     call = Call()
     engine.handle(call.say(5, "you idiot, I know where you live", anger=0.9, abuse=first))
-    for t in range(6, 60):
+    warn(engine, call, 8, "cue")
+    for t in range(9, 60):
         engine.handle(call.tick(t))
-    assert engine.current_step not in WARNINGS + ("draw_the_line",), "30 s after the warning it has worn off"
-    assert steps(engine.handle(call.say(61, "you will regret this, moron", anger=0.9, abuse=second))) == ["draw_the_line"]
+    assert engine.current_step not in WARNINGS + ("draw_the_line",), "30 s without abuse, the agent goes back to helping"
+    for t in range(60, 600, 5):
+        engine.handle(call.tick(t))
+    assert steps(engine.handle(call.say(601, "you will regret this, moron", anger=0.9, abuse=second))) == ["draw_the_line"]
 
 
 @pytest.mark.parametrize("step", LIVE_STEPS)
@@ -102,6 +143,19 @@ def test_persistent_anger_time_out_asks_permission_and_checks_back_within_30_sec
     for k in range(1, 31 * 4 + 1):
         out += engine.handle(Tick(61 + k * 0.25))
     assert "check_back" in steps(out)
+
+
+def test_venting_is_not_cut_short_by_a_time_out():
+    # venting comes first, until they run out of steam; the time out is for when summarizing did not help
+    engine = engine_in("listen")
+    call = Call()
+    out = []
+    for t in range(5, 62, 7):
+        out += engine.handle(call.say(t, "and another thing", anger=0.9))
+    assert steps(out) == ["vent", "summarize"]
+    for t in range(64, 130, 4):
+        out += engine.handle(call.say(t, "still furious", anger=0.9))
+    assert steps(out)[:3] == ["vent", "summarize", "time_out"]
 
 
 def test_a_rant_is_vented_then_summarized_by_name():
