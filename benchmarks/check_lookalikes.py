@@ -3,7 +3,7 @@ test-split lines of the service-request files in ``corpus/unused/`` (requests fo
 service requests that name a person without asking for one), which no weights are fitted or
 tuned on.
 
-    python3 benchmarks/check_lookalikes.py [WEIGHTS_DIR ...] [--list] [--clean | --r-check]
+    python3 benchmarks/check_lookalikes.py [WEIGHTS_DIR ...] [--list] [--clean | --r-check | --z-check]
 
 Prints, for each weights folder (default ``models/classifier``), precision, recall, false alarms
 and misses at the folder's own threshold, per file and pooled; ``--list`` also prints the false
@@ -11,7 +11,8 @@ alarms and misses with the heads' and the n-gram model's scores. ``--clean`` sco
 line of ``corpus/checks/person_requests_clean.jsonl``: the clean look-alike check, written after
 design P by sessions that opened no file, which no training reads; ``--r-check`` every line of
 ``corpus/checks/handoff_lookalikes_clean.jsonl``, the check that decides design R, written the same
-way. No held-out set is read.
+way; ``--z-check`` every line of ``corpus/checks/request_shapes_clean.jsonl``, the check that decides
+design Z (requests for a person in other shapes), written the same way. No held-out set is read.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CUE = "supervisor_request"
 CHECKS = ROOT / "corpus" / "checks"
 CLEAN = "person_requests_clean.jsonl"  # the clean look-alike check (after design P)
 R_CHECK = "handoff_lookalikes_clean.jsonl"  # design R's check: the hand-off check's six false-alarm kinds
+Z_CHECK = "request_shapes_clean.jsonl"  # design Z's check: requests for a person in other shapes, and look-alikes
 
 
 def look_alike_lines() -> dict:
@@ -93,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     which = ap.add_mutually_exclusive_group()
     which.add_argument("--clean", action="store_true", help=f"score corpus/checks/{CLEAN} (all lines) instead")
     which.add_argument("--r-check", action="store_true", help=f"score corpus/checks/{R_CHECK} (all lines) instead")
+    which.add_argument("--z-check", action="store_true", help=f"score corpus/checks/{Z_CHECK} (all lines) instead")
     args = ap.parse_args(argv)
-    sets = clean_lines() if args.clean else clean_lines(name=R_CHECK) if args.r_check else None
+    named = CLEAN if args.clean else R_CHECK if args.r_check else Z_CHECK if args.z_check else None
+    sets = clean_lines(name=named) if named else None
     for w in args.weights:
         check(w, args.list, sets=sets)
     return 0

@@ -333,6 +333,7 @@ SERVICE_REQUESTS = "handwritten_service_requests.jsonl"  # in corpus/unused/: no
 PERSON_LOOKALIKES = "handwritten_person_lookalikes.jsonl"  # design O: more look-alikes, across domains
 SERVICE_REQUEST_FILES = (SERVICE_REQUESTS, PERSON_LOOKALIKES)  # and the look-alike check: their test splits
 HANDOFF_LOOKALIKES = "handwritten_handoff_lookalikes.jsonl"  # design R: the hand-off check's six false-alarm kinds
+REQUEST_SHAPES = "handwritten_request_shapes.jsonl"  # design Z: requests for a person in other shapes, and look-alikes
 SERVICE_REQUEST_SOURCE = "service-requests"
 NEGATIONS = "handwritten_negations.jsonl"  # in corpus/unused/: negated cue phrases and contrasting positives (design Q)
 NEGATION_SOURCE = "negations"

@@ -851,6 +851,7 @@ def train(
     service_floor: float | None = SERVICE_FLOOR,
     negation_rows: bool = True,
     handoff_lookalikes: bool = False,
+    request_shapes: bool = False,
     job_threats: bool = False,
     abuse_refit: bool = False,
     harmless_harm_words: bool = False,
@@ -890,6 +891,8 @@ def train(
     service_files = datasets.SERVICE_REQUEST_FILES if cue_row else (datasets.SERVICE_REQUESTS,)
     if handoff_lookalikes:  # design R: one more file of look-alikes joins the service-request lines, as O's did
         service_files = (*service_files, datasets.HANDOFF_LOOKALIKES)
+    if request_shapes:  # design Z: requests for a person in other shapes (and look-alikes) join them the same way
+        service_files = (*service_files, datasets.REQUEST_SHAPES)
     service = [e for e in datasets.service_request_examples("train", corpus, service_files) if e.text] if service_requests else []
     service_names = datasets.service_request_files(corpus, service_files)
     weights = {**SOURCE_WEIGHT, datasets.SERVICE_REQUEST_SOURCE: SERVICE_REQUEST_WEIGHT["O" if cue_row else "N"],
@@ -1114,6 +1117,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="design R of docs/classifier-protocol.md: corpus/unused/handwritten_handoff_lookalikes.jsonl's "
                              "training lines (topics to talk about, appointments, people who are parties, managing the call, "
                              "other senses of transfer and call, help with a task) join the service-request lines")
+    parser.add_argument("--request-shapes", action=argparse.BooleanOptionalAction, default=False,
+                        help="design Z of docs/classifier-protocol.md: corpus/unused/handwritten_request_shapes.jsonl's training "
+                             "lines (requests for a person said in other shapes: who is above you, patch me in, put me onto "
+                             "complaints, a call back from someone senior, and look-alikes on the same words) join the "
+                             "service-request lines")
     parser.add_argument("--threat-detector", action=argparse.BooleanOptionalAction, default=True,
                         help="fit, last, a threat detector beside the heads, which alone decides the abuse label threat "
                              "(designs W and X; on by default since X)")
@@ -1149,7 +1157,8 @@ def run(args: argparse.Namespace) -> int:
     config = train(args.out, args.seed, args.epochs, args.data, args.corpus, log=lambda m: print(m, file=sys.stderr),
                    threshold_folds=args.threshold_folds, lexical_model=args.lexical, cue_lexical_model=args.handoff_lexical,
                    service_requests=args.service_requests, cue_row=args.cue_row, service_floor=args.service_floor,
-                   negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes, job_threats=args.job_threats,
+                   negation_rows=args.negation_rows, handoff_lookalikes=args.handoff_lookalikes,
+                   request_shapes=args.request_shapes, job_threats=args.job_threats,
                    abuse_refit=args.abuse_refit, harmless_harm_words=args.harmless_harm_words,
                    tweet_labels=args.tweet_labels, offensive_rule=args.offensive_threshold_rule, threat_detector=args.threat_detector, threat_inputs=threat_inputs(args))
     print(json.dumps(config["metrics"]["corpus_test"], indent=2))

@@ -260,6 +260,24 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
     assert train(tmp_path / "w9", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
                  )["cue_row"]["extra_lines"] == in_train_o
 
+    # design Z (--request-shapes): a file of requests in other shapes joins them the same way, after R's when both are asked for
+    fourth = [("who's above you", ["supervisor_request"]), ("who's above me in the queue", [])]
+    with open(unused / "handwritten_request_shapes.jsonl", "w") as f:
+        for i in range(6):
+            for text, cues in fourth:
+                f.write(json.dumps({"text": f"{'well ' * i}{text}", "speaker": "customer", "sentiment": "neutral", "anger": 0.1,
+                                    "abuse": "none", "cues": cues, "source": "handwritten"}) + "\n")
+    in_fourth = sum(corpus_split(f"{'well ' * i}{t}") == "train" for i in range(6) for t, _ in fourth)
+    assert in_fourth > 0
+    z = train(tmp_path / "w10", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+              request_shapes=True)
+    assert z["cue_row"]["extra_lines"] == z["cue_lexical"]["extra_lines"] == in_train_o + in_fourth
+    assert z["cue_row"]["extra_files"][-1] == "handwritten_request_shapes.jsonl"
+    both = train(tmp_path / "w11", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
+                 handoff_lookalikes=True, request_shapes=True)
+    assert both["cue_row"]["extra_files"][-2:] == ["handwritten_handoff_lookalikes.jsonl", "handwritten_request_shapes.jsonl"]
+    assert both["recall_first"]["choice"]["supervisor_request"]["extra_lines"] == in_train_o + in_third + in_fourth
+
     # a run without it removes the earlier run's files
     train(out4, seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
           cue_lexical_model=False)
