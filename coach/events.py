@@ -149,6 +149,7 @@ class AbuseEvent:
     kind: str  # profanity | insult | threat
     text: str
     score: float = 1.0  # the classifier's abuse score
+    start: float | None = None  # when the sentence began (``t`` is when it ended and was read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,7 @@ class CueEvent:
     cue: str
     speaker: str
     text: str
+    start: float | None = None  # when the sentence began (``t`` is when it ended and was read)
 
 
 @dataclass(frozen=True, slots=True)

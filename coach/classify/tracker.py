@@ -77,9 +77,9 @@ class SignalTracker:
             if "hold_consent" in cls.cues and self._hold_asked(u.start):
                 self._hold_start, self._hold_end = u.end, None  # the agent is about to put them on hold
             if cls.abuse != "none":
-                self.abuse.append(AbuseEvent(u.end, cls.abuse, u.text, float(cls.abuse_score)))
+                self.abuse.append(AbuseEvent(u.end, cls.abuse, u.text, float(cls.abuse_score), u.start))
         for cue in cls.cues:
-            self.cues.append(CueEvent(u.end, cue, u.channel, u.text))
+            self.cues.append(CueEvent(u.end, cue, u.channel, u.text, u.start))
         name = find_name(u.text, u.channel)
         if name and (u.channel == CUSTOMER or not self._name_from_customer):
             self.customer_name = name

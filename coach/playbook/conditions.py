@@ -48,6 +48,12 @@ def clock(t: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
+def said_at(event: Any) -> str:
+    """When a heard sentence began, as ``MM:SS``: the time a transcript lists it at (its ``t`` is its end)."""
+    start = getattr(event, "start", None)
+    return clock(event.t if start is None else start)
+
+
 def quote(text: str, limit: int = 80) -> str:
     text = " ".join(text.split())
     if len(text) > limit:
@@ -69,6 +75,7 @@ class Facts:
     anger: Sequence[tuple[float, float]]  # (t, smoothed anger), oldest first
     expired: dict[str, tuple[float, float]]  # timer id -> (expired at, seconds)
     warned_at: float | None = None  # when the agent first warned the customer about abuse (cue or button)
+    warning_said_at: float | None = None  # when that warning began to be said (None: the button, or not known)
 
 
 def holds(cond: Any, f: Facts) -> str | None:
@@ -79,7 +86,7 @@ def holds(cond: Any, f: Facts) -> str | None:
 def _customer_said(f: Facts) -> str:
     last = f.signals.last if f.signals is not None else None
     if last is not None and last.utterance.channel == "customer":
-        return f' after {quote(last.utterance.text)} at {clock(last.t)}'
+        return f' after {quote(last.utterance.text)} at {clock(last.utterance.start)}'
     return ""
 
 
@@ -177,7 +184,7 @@ def _abuse(spec: m.AbuseSpec, f: Facts) -> str | None:
     if len(hits) < spec.at_least:
         return None
     last = hits[-1]
-    text = f"customer {last.kind} at {clock(last.t)}: {quote(last.text)}"
+    text = f"customer {last.kind} at {said_at(last)}: {quote(last.text)}"
     if spec.min_score:
         text += f" (abuse score {last.score:.2f})"
     if spec.at_least > 1:
@@ -185,7 +192,7 @@ def _abuse(spec: m.AbuseSpec, f: Facts) -> str | None:
         scope = " in this step" if spec.since == "step" else ""
         text += f" ({len(hits)} times{window}{scope})"
     if spec.since == "warning":
-        text += f", after the warning at {clock(f.warned_at)}"
+        text += f", after the warning at {clock(f.warning_said_at if f.warning_said_at is not None else f.warned_at)}"
     return text
 
 
@@ -198,7 +205,7 @@ def _cue(spec: m.CueSpec, f: Facts) -> str | None:
     if not hits:
         return None
     last = hits[-1]
-    return f"{speaker} {CUE_WORDS.get(last.cue, last.cue)} at {clock(last.t)}: {quote(last.text)}"
+    return f"{speaker} {CUE_WORDS.get(last.cue, last.cue)} at {said_at(last)}: {quote(last.text)}"
 
 
 def _silence(spec: m.SilenceSpec, f: Facts) -> str | None:

@@ -51,6 +51,7 @@ class Engine:
         self._abuse_mark: AbuseEvent | None = None
         self._cue_mark: CueEvent | None = None
         self._warned_at: float | None = None  # the agent's first warning about abuse: the cue or the Warned button
+        self._warning_said_at: float | None = None  # when that warning began to be said (a cue's start)
         self._window = self._history_window(playbook)
 
     # ------------------------------------------------------------------ public API
@@ -122,9 +123,10 @@ class Engine:
     def _take_signals(self, signals: CallSignals) -> None:
         self._signals = signals
         if self._warned_at is None:
-            warned = [c.t for c in signals.cues if c.cue == "warning" and c.speaker == "agent"]
+            warned = [c for c in signals.cues if c.cue == "warning" and c.speaker == "agent"]
             if warned:
-                self._warned_at = min(warned)
+                first = min(warned, key=lambda c: c.t)
+                self._warned_at, self._warning_said_at = first.t, first.start
         self._anger.append((signals.t, float(signals.anger)))
         horizon = signals.t - self._window
         cut = 0
@@ -146,6 +148,7 @@ class Engine:
             anger=self._anger,
             expired=self._expired,
             warned_at=self._warned_at,
+            warning_said_at=self._warning_said_at,
         )
 
     def _fire(self, t: float, action: AgentAction | None) -> list[Any]:

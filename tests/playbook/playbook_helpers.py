@@ -36,9 +36,9 @@ class Call:
         if sentiment is not None:
             self.sentiment = sentiment
         if abuse:
-            self.abuse.append(AbuseEvent(t, abuse, text, score))
+            self.abuse.append(AbuseEvent(t, abuse, text, score, max(0.0, t - 1.0)))
         for cue in cues:
-            self.cues.append(CueEvent(t, cue, speaker, text))
+            self.cues.append(CueEvent(t, cue, speaker, text, max(0.0, t - 1.0)))
         self.last_speech = t
         utterance = Utterance(speaker, max(0.0, t - 1.0), t, text)
         cls = Classification(text, speaker, self.sentiment, {}, self.anger, abuse or "none", score, cues)

@@ -41,7 +41,7 @@ def test_a_threat_gets_a_warning_with_an_alert_then_the_line_from_every_step(ste
     assert [a.level for a in out if isinstance(a, Alert)] == ["error"]
     engine.handle(call.say(7, "I can't continue this call if the threats continue", speaker="agent", cues=("warning",)))
     out = engine.handle(call.say(9, "somebody is going to get hurt", anger=0.9, abuse="threat"))
-    assert steps(out) == ["draw_the_line"] and "after the warning at 00:07" in out[0].reason
+    assert steps(out) == ["draw_the_line"] and "after the warning at 00:06" in out[0].reason  # the warning began at 0:06
     assert [a.level for a in out if isinstance(a, Alert)] == ["error"], "a threat after the warning alerts again"
 
 
