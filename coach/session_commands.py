@@ -73,7 +73,8 @@ class TimelinePrinter:
         if isinstance(e, TimerExpired):
             return f"[{clock_text(e.t)}]  timer {e.timer} expired {e.label}".rstrip()
         if isinstance(e, Alert):
-            return f"[{clock_text(e.t)}]  {e.level.upper()}: {e.message}"
+            # a playbook alert for the agent, not a program error: "ERROR:" read like a crash
+            return f"[{clock_text(e.t)}]  {_ALERT_WORDS.get(e.level, 'alert')}: {e.message}"
         if isinstance(e, DeviceStatus):
             return f"[{clock_text(e.t)}]  device {e.channel}: {e.state}: {e.message}"
         if isinstance(e, PlaybookReloaded):
@@ -89,6 +90,9 @@ class TimelinePrinter:
         if isinstance(e, Partial) and self.partials:
             return f"[{clock_text(e.start)}-{clock_text(e.end)}] {e.channel:>8}~ {e.text}"
         return None
+
+
+_ALERT_WORDS = {"error": "!! ALERT", "warning": "! alert", "info": "note"}
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

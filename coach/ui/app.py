@@ -22,7 +22,7 @@ from coach.ui.bridge import EventBridge
 from coach.ui.pipeline_process import PipelineProcess
 from coach.ui.theme import stylesheet
 from coach.ui.trace import GuiStallMeter, Trace
-from coach.ui.widgets import ANNOUNCE_MS
+from coach.ui.widgets import ANNOUNCE_MS, clock_text
 
 
 def ensure_display(headless: bool = False) -> None:
@@ -233,6 +233,11 @@ def screenshot(args: argparse.Namespace, call: Path) -> int:
     """``--screenshot``: analyse the call up to ``--at`` (fast), save the panel (or replay window) as it stood then."""
     at = float(args.at or 0.0)
     recording = analyse_call(args, call, until=None if args.window == "replay" else at + 4.0)
+    end = recording.duration
+    if at > end + 0.5:  # the analysis reached the end of the call before --at
+        print(f"coach: --at {at:g} s is past the end of {call.name} ({clock_text(end)}); picturing the end of the call",
+              file=sys.stderr)
+        at = end
     out = Path(args.screenshot)
     save_picture(recording, out, at=at, theme=args.theme, compact=args.compact, window=args.window, title=call.name)
     print(f"coach: screenshot of {call.name} at {at:.1f} s written to {out}", file=sys.stderr)

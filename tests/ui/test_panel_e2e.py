@@ -127,3 +127,14 @@ def test_replay_screenshot_renders_the_panel_at_that_moment(qtbot, rendered, tmp
     colours = {full.pixel(x, y) for x in range(0, full.width(), 7) for y in range(0, full.height(), 7)}
     assert len(colours) > 20  # text and widgets were drawn, not an empty window
     assert "written to" in capsys.readouterr().err
+
+
+def test_replay_screenshot_past_the_end_pictures_the_end_and_says_so(qtbot, rendered, tmp_path, capsys):
+    from coach.cli import main
+
+    wav = rendered("threat")
+    out = tmp_path / "late.png"
+    assert main(["replay", str(wav), "--engine", "whisper", "--at", "99999", "--screenshot", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "past the end of" in err and "picturing the end of the call" in err
+    assert out.is_file()
