@@ -155,7 +155,7 @@ def test_documented_hard_negative_decisions_are_in_the_corpus(corpus, speaker, t
 def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, stats):
     # they teach supervisor_request (designs N to R) or abuse (designs T to X), or measure them (corpus/checks/): a line that is also in
     # the corpus would let the corpus test split be trained on, and one in two files would sit in both of their splits
-    from coach.classify.datasets import HANDOFF_LOOKALIKES, HARMLESS_HARM_WORDS, JOB_THREATS, SERVICE_REQUEST_FILES, THREATS_OF_HARM
+    from coach.classify.datasets import HANDOFF_LOOKALIKES, HARMLESS_HARM_WORDS, JOB_THREATS, REQUEST_SHAPES, SERVICE_REQUEST_FILES, THREATS_OF_HARM
     from coach.classify.text import normalize
 
     in_corpus = {normalize(r["text"]) for r in corpus.rows}
@@ -163,7 +163,7 @@ def test_the_unused_and_check_files_are_well_formed_and_share_no_line(corpus, st
     problems = []
     # and the lines that only measure (corpus/checks/): a line in a check and a training file is no check
     checks = sorted((CORPUS / "checks").glob("*.jsonl"))
-    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES, JOB_THREATS, HARMLESS_HARM_WORDS, THREATS_OF_HARM)] + checks:
+    for path in [CORPUS / "unused" / name for name in (*SERVICE_REQUEST_FILES, HANDOFF_LOOKALIKES, REQUEST_SHAPES, JOB_THREATS, HARMLESS_HARM_WORDS, THREATS_OF_HARM)] + checks:
         name = f"{path.parent.name}/{path.name}"
         lines = path.read_text(encoding="utf-8").splitlines()
         assert len(lines) >= (30 if "harmless" in path.name else 100), name
