@@ -179,3 +179,11 @@ def test_you_dont_understand_is_met_by_summarizing():
 def test_every_step_tells_the_agent_something():
     for step in PB.steps.values():
         assert step.title and (step.say or step.do), step.id
+
+
+@pytest.mark.parametrize("step", LIVE_STEPS)
+def test_the_escalated_button_hands_the_call_over_from_every_step(step):
+    # after a hold to brief the supervisor the call is in check_back when the supervisor takes it
+    engine = engine_in(step)
+    out = engine.handle(AgentAction(5, "escalated"))
+    assert steps(out) == ["handed_over"]
