@@ -265,6 +265,8 @@ def _any(parts: list[Any], f: Facts) -> str | None:
 def _not(inner: Any, f: Facts) -> str | None:
     if holds(inner, f) is not None:
         return None
+    if m.condition_kind(inner) == "silence":
+        return f"someone spoke in the last {inner.silence.at_least:g} s"
     return f"not ({describe(inner)})"
 
 

@@ -187,3 +187,15 @@ def test_the_escalated_button_hands_the_call_over_from_every_step(step):
     engine = engine_in(step)
     out = engine.handle(AgentAction(5, "escalated"))
     assert steps(out) == ["handed_over"]
+
+
+def test_a_silent_line_does_not_start_the_coaching():
+    engine = engine_in("listen")
+    call = Call()
+    out = []
+    for t in range(1, 61):
+        out += engine.handle(call.tick(t))
+    assert steps(out) == [], "nobody has spoken: stay listening"
+    engine.handle(call.say(61, "hi, I have a question about my bill", anger=0.1))
+    out = engine.handle(call.tick(63))
+    assert steps(out) == ["define_problem"] and "someone spoke in the last 15 s" in out[0].reason
