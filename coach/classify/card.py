@@ -333,6 +333,13 @@ def write_card(folder: Path, config: dict[str, Any], manifest: dict[str, Any]) -
         "- English only: other languages get an answer, not a meaningful one.",
         "- Several cues rest on a few dozen corpus lines each" + ("." if threat else "; so does *threat*."),
     ]
+    if "handwritten_request_shapes.jsonl" not in config.get("cue_row", {}).get("extra_files", []):
+        lines += [
+            "- Requests for a person said without the plain words (\"who's above you\", \"patch me in\", \"put me onto",
+            "  complaints\", \"escalate this\") are often missed: about half of them on the Z check of",
+            "  `docs/classifier-protocol.md` (`benchmarks/check_lookalikes.py --z-check`); design Z, which learns them,",
+            "  was not shipped (more false alarms on look-alikes).",
+        ]
     if threat and threat.get("inputs") == "words+vector":
         lines += _design_check_limits(threat["design_check"]) if threat.get("design_check") else []
     elif not config.get("abuse_refit"):
