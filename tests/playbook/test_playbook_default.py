@@ -131,17 +131,17 @@ def test_persistent_anger_time_out_asks_permission_and_checks_back_within_30_sec
     engine = engine_in("define_problem")
     call = Call()
     out = []
-    for t in range(2, 60, 2):
+    for t in range(2, 80, 2):
         out += engine.handle(call.say(t, "still furious", anger=0.9))
     assert "time_out" in steps(out)
     assert any("permission" in line for line in PB.steps["time_out"].do)
-    out = engine.handle(AgentAction(61, "hold"))
+    out = engine.handle(AgentAction(81, "hold"))
     assert steps(out) == ["on_hold"]
     timers = [e for e in out if e.type == "timer_started"]
     assert timers and timers[0].seconds <= 30
     out = []
     for k in range(1, 31 * 4 + 1):
-        out += engine.handle(Tick(61 + k * 0.25))
+        out += engine.handle(Tick(81 + k * 0.25))
     assert "check_back" in steps(out)
 
 
