@@ -50,6 +50,8 @@ class Engine:
         self._changed_at: float | None = None  # call time of the last transition
         self._abuse_mark: AbuseEvent | None = None
         self._cue_mark: CueEvent | None = None
+        self._alert_held: set[str] = set()  # call-wide alerts whose condition held at the last event
+        self._alert_shown: dict[str, float] = {}
         self._warned_at: float | None = None  # the agent's first warning about abuse: the cue or the Warned button
         self._warning_said_at: float | None = None  # when that warning began to be said (a cue's start)
         self._window = self._history_window(playbook)
@@ -80,6 +82,7 @@ class Engine:
             if event.action == "warned" and self._warned_at is None:
                 self._warned_at = t
         out += self._fire(t, action)
+        out += self._call_alerts(t, action)
         return out
 
     def replace_playbook(self, playbook: Playbook, t: float) -> list[Any]:
@@ -164,6 +167,30 @@ class Engine:
             if reason is not None:
                 return self._take(tr, t, reason)
         return []
+
+    def _call_alerts(self, t: float, action: AgentAction | None) -> list[Any]:
+        """The playbook's call-wide alerts whose condition has just come true (not on every event it
+        stays true), out of their cooldown and not in one of their ``except`` steps."""
+        if not self.playbook.alerts:
+            return []
+        facts = self._facts(t, action)
+        out: list[Any] = []
+        held: set[str] = set()
+        for rule in self.playbook.alerts:
+            reason = holds(rule.when, facts)
+            if reason is None:
+                continue
+            held.add(rule.id)
+            if rule.id in self._alert_held or self.current_step in rule.except_:
+                continue
+            cooldown = self.playbook.spec.defaults.cooldown if rule.cooldown is None else rule.cooldown
+            last = self._alert_shown.get(rule.id)
+            if last is not None and t - last < cooldown - 1e-9:
+                continue
+            self._alert_shown[rule.id] = t
+            out.append(Alert(t, rule.level, f"{rule.message.rstrip()} ({reason})"))
+        self._alert_held = held
+        return out
 
     def _take(self, tr: Transition, t: float, reason: str) -> list[Any]:
         self._last_fired[tr.id] = t

@@ -259,6 +259,18 @@ class Transition(Strict):
     alert: AlertSpec | None = None
 
 
+class CallAlert(Strict):
+    """A reminder shown to the agent whenever its condition comes true, in any step, without changing
+    the step: "don't argue back" when the agent argues back, say."""
+
+    id: Id
+    when: Condition
+    level: Literal["info", "warning", "error"] = "warning"
+    message: str = Field(min_length=1, max_length=200, description="what the agent reads; the evidence is added")
+    cooldown: float | None = Field(None, ge=0, le=3600, description="seconds before it may show again")
+    except_: StepList = Field(default_factory=list, alias="except", description="steps in which it is not shown")
+
+
 class Defaults(Strict):
     cooldown: float = Field(10.0, ge=0, le=3600)
 
@@ -281,6 +293,9 @@ class PlaybookSpec(Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     steps: list[Step] = Field(min_length=1)
     transitions: list[Transition] = Field(default_factory=list)
+    alerts: list[CallAlert] = Field(
+        default_factory=list, description="reminders shown in any step when their condition comes true; they never change the step"
+    )
 
 
 def json_schema() -> dict[str, Any]:

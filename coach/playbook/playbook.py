@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coach.playbook.model import AlertSpec, PlaybookSpec, Step
+from coach.playbook.model import AlertSpec, CallAlert, PlaybookSpec, Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,7 @@ class Playbook:
     transitions: tuple[Transition, ...]
     text: str = ""
     _by_step: dict[str, tuple[Transition, ...]] = field(default_factory=dict, repr=False)
+    alerts: tuple[CallAlert, ...] = ()
 
     @property
     def name(self) -> str:
@@ -75,4 +76,4 @@ def build_playbook(spec: PlaybookSpec, path: Path | None, text: str = "") -> Pla
         out = [t for t in transitions if step_id in t.sources]
         out.sort(key=lambda t: (-t.priority, t.index))
         by_step[step_id] = tuple(out)
-    return Playbook(spec, path, spec.start, steps, tuple(transitions), text, by_step)
+    return Playbook(spec, path, spec.start, steps, tuple(transitions), text, by_step, alerts=tuple(spec.alerts))

@@ -199,3 +199,14 @@ def test_a_silent_line_does_not_start_the_coaching():
     engine.handle(call.say(61, "hi, I have a question about my bill", anger=0.1))
     out = engine.handle(call.tick(63))
     assert steps(out) == ["define_problem"] and "someone spoke in the last 15 s" in out[0].reason
+
+
+def test_arguing_back_raises_a_reminder_in_any_step_without_changing_it():
+    engine = engine_in("summarize")
+    call = Call()
+    out = engine.handle(call.say(5, "that's not our fault, calm down", speaker="agent", cues=("argues_back",)))
+    (alert,) = [e for e in out if isinstance(e, Alert)]
+    assert steps(out) == [] and engine.current_step == "summarize"
+    assert alert.level == "warning" and "Don't argue back" in alert.message and "that's not our fault" in alert.message
+    later = engine.handle(call.tick(6)) + engine.handle(call.say(8, "you should have read the contract", speaker="agent", cues=("argues_back",)))
+    assert not [e for e in later if isinstance(e, Alert)], "once per cooldown, not on every event"

@@ -7,7 +7,7 @@ import pytest
 from coach.events import AgentAction, Alert, StepChanged, Tick, TimerExpired, TimerStarted
 from coach.playbook import Engine
 
-from playbook_helpers import Call, engine_for, playbook, steps
+from playbook_helpers import TWO_STEPS, Call, engine_for, playbook, steps
 
 
 def run(engine: Engine, events) -> list:
@@ -420,3 +420,29 @@ def test_same_events_give_the_same_output(path):
     out2 = second.start() + run(second, events)
     assert out1 == out2
     assert len(steps(out1)) > 2
+
+
+def test_call_alerts_show_when_their_condition_comes_true_not_while_it_stays_true():
+    pb = playbook(TWO_STEPS.replace("{WHEN}", "{action: escalated}") + """
+alerts:
+  - id: loud
+    when: {anger_above: 0.7}
+    message: Breathe.
+    cooldown: 0
+    except: [b]
+""")
+    engine = Engine(pb)
+    engine.start(0.0)
+    call = Call()
+
+    def alerts(events):
+        return [e.message for e in events if isinstance(e, Alert)]
+
+    first = alerts(engine.handle(call.say(2, "this is outrageous", anger=0.9)))
+    assert len(first) == 1 and first[0].startswith("Breathe. (customer anger 0.90 is above 0.70")
+    assert alerts(engine.handle(call.say(4, "still outrageous", anger=0.9))) == [], "it stays true: shown once"
+    engine.handle(call.say(6, "fine", anger=0.1))
+    assert len(alerts(engine.handle(call.say(8, "outrageous again", anger=0.9)))) == 1, "true again: shown again"
+    engine.handle(AgentAction(9, "override", "b"))
+    engine.handle(call.say(10, "fine", anger=0.1))
+    assert alerts(engine.handle(call.say(12, "outrageous", anger=0.9))) == [], "not in an except step"
