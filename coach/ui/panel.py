@@ -4,7 +4,12 @@ It shows one ``PanelState`` (``show_state``) and reports the agent's buttons as
 ``action(action, step)``. It never takes keyboard focus from the softphone: the
 window is created with ``WindowDoesNotAcceptFocus`` and ``WA_ShowWithoutActivating``
 and is never raised or activated on updates. Where it was and how big it was (and
-compact or expanded) are remembered in ``<user config>/panel.json``.
+compact or expanded) are remembered in ``<user config>/panel.json``; the first time, it
+opens at the right edge of the screen, where it sits beside a softphone.
+
+Its height follows its text: every line wraps, and the window is never shorter than
+the height its lines need at its width (it grows when a banner appears; in expanded
+mode the transcript gives up its room first). Nothing overlaps and nothing is cut off.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ import coach.ui.qtfix  # noqa: F401  (first: see qtfix; PySide6 6.12 leaks refer
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from coach.paths import user_config_dir
 from coach.ui.viewmodel import PanelState
@@ -26,6 +31,13 @@ WAYLAND_NOTICE = (
     "Wayland does not let the panel keep itself on top. Run it with QT_QPA_PLATFORM=xcb (XWayland) "
     "or add an 'always on top' rule for 'coach' in your compositor."
 )
+EXPANDED_SIZE = (420, 640)  # the first size of the expanded panel (it grows if its text needs more)
+COMPACT_WIDTH = 340
+SCREEN_GAP = 16  # px left between the panel and the right edge of the screen (the window frame's width, roughly)
+ACK_SECONDS = 6.0  # how long "✔ Warned at 2:57" stays after the coach took in a button
+ACK_WORDS = {"summarized": "Summarized", "hold": "On hold", "back_from_hold": "Back from hold",
+             "escalated": "Escalated", "warned": "Warned", "end_call": "Ending the call",
+             "dismiss": "Suggestion dismissed", "override": "Step chosen by hand"}
 PANEL_FLAGS = Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint | Qt.WindowType.WindowDoesNotAcceptFocus
 
 
@@ -61,25 +73,29 @@ class CoachPanel(QWidget):
 
         self.phase = QLabel()
         self.phase.setObjectName("phase")
-        self.phase.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the panel
-        self.phase.setMinimumWidth(120)
+        self.phase.setWordWrap(True)  # never widens the panel: a long engine name wraps
         self.customer = QLabel()
         self.customer.setObjectName("customer")
         self.mode = QToolButton(checkable=True)
         self.mode.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.mode.setToolTip("Compact: the current step only (C)")
         self.mode.toggled.connect(self.set_compact)
-        header = QHBoxLayout()
+        self.header = QWidget()
+        header = QHBoxLayout(self.header)
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.phase, 1)
-        header.addWidget(self.customer)
-        header.addWidget(self.mode)
+        header.addWidget(self.customer, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.mode, 0, Qt.AlignmentFlag.AlignTop)
 
         self.wayland_banner = Banner()
         self.playbook_banner = Banner()
         self.device_banner = Banner()
         self.notice_banner = Banner()  # one-off notices (no audio output, pipeline stopped)
         self.step_card = StepCard()
+        self.ack = QLabel()  # "✔ Warned at 2:57": the coach took in a button or key
+        self.ack.setObjectName("ack")
+        self.ack.setWordWrap(True)
+        self.ack.setVisible(False)
         self.mood = MoodView(theme)
         self.abuse = AbuseView()
         self.timers = TimersView()
@@ -93,16 +109,25 @@ class CoachPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
         layout.setSpacing(6)
-        layout.addLayout(header)
-        for w in (self.wayland_banner, self.playbook_banner, self.device_banner, self.notice_banner, self.step_card,
-                  self.timers, self.mood, self.abuse, self.transcript, self.actions):
-            layout.addWidget(w)
+        # Banners come under the step card: one appearing never moves the step the agent is reading.
+        self.stack = (self.header, self.step_card, self.ack, self.timers, self.wayland_banner, self.playbook_banner,
+                      self.device_banner, self.notice_banner, self.mood, self.abuse, self.transcript, self.actions)
+        for w in self.stack:
+            layout.addWidget(w, 1 if w is self.transcript else 0)
+            if w is self.transcript:
+                layout.addStretch(0)  # takes the room a collapsed transcript leaves; the buttons stay at the bottom
         self.expanded_only = (self.mood, self.abuse, self.transcript, self.actions)
         self._geometry_timer = QTimer(self, singleShot=True, interval=400)
         self._geometry_timer.timeout.connect(self.save_geometry)
         self._compact = False
-        self.resize(420, 560)
+        self._expanded_size = QSize(*EXPANDED_SIZE)
+        self._compact_width = COMPACT_WIDTH
+        self._fitting = False
+        self._placed = False  # True once a remembered place is restored
+        self.resize(self._expanded_size)
         restored = self.restore_geometry() if self.remember else None
+        if top_level and not self._placed:
+            self.place_at_screen_edge()
         self.set_compact(compact if restored is None else (compact or restored))
         if top_level and is_wayland():
             self.wayland_banner.show_message("info", WAYLAND_NOTICE)
@@ -115,6 +140,11 @@ class CoachPanel(QWidget):
         return self._compact
 
     def set_compact(self, compact: bool) -> None:
+        was = self._compact
+        if compact and not was and self.isWindow():
+            self._expanded_size = self.size()  # the agent's expanded size comes back with "Expand"
+        elif was and not compact and self.isWindow():
+            self._compact_width = self.width()
         self._compact = bool(compact)
         if self.mode.isChecked() != self._compact:
             self.mode.setChecked(self._compact)
@@ -122,9 +152,78 @@ class CoachPanel(QWidget):
         for w in self.expanded_only:
             w.setVisible(not self._compact)
         self.show_state(self.state)
-        if self.isWindow():
-            self.adjustSize() if self._compact else None
+        if self.isWindow() and was != self._compact:
+            if self._compact:
+                self.resize(self._compact_width, self.needed_height(self._compact_width))
+            else:
+                width = max(self._expanded_size.width(), self.minimumSizeHint().width())
+                self.resize(width, max(self._expanded_size.height(), self.needed_height(width)))
+        self.fit()
         self._geometry_timer.start()
+
+    # ------------------------------------------------------------------ size
+
+    def needed_height(self, width: int) -> int:
+        """The height the panel's shown lines need at ``width``: each wrapped line at its height for that
+        width, the transcript at its smallest."""
+        self.ensurePolished()  # the stylesheet's fonts decide the heights
+        layout = self.layout()
+        m = layout.contentsMargins()
+        inner = width - m.left() - m.right()
+        heights = []
+        for w in self.stack:
+            if w.isHidden():
+                continue
+            h = w.heightForWidth(inner) if w.hasHeightForWidth() else -1
+            heights.append(max(h, w.minimumSizeHint().height(), w.minimumHeight()))
+        return sum(heights) + layout.spacing() * max(0, len(heights) - 1) + m.top() + m.bottom()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt): what adjustSize() and a parent layout ask for
+        if not hasattr(self, "_expanded_size"):
+            return super().sizeHint()
+        if self._compact:
+            return QSize(self._compact_width, self.needed_height(self._compact_width))
+        width = self._expanded_size.width()
+        return QSize(width, max(self._expanded_size.height(), self.needed_height(width)))
+
+    def fit(self) -> None:
+        """Keep the window at least as tall as its lines need (compact: exactly as tall); cheap when nothing changed."""
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            need = self.needed_height(self.width())
+            if self.minimumHeight() != need:
+                self.setMinimumHeight(need)  # the agent cannot drag it shorter and squash the step
+            if self.isWindow() and (self.height() < need or (self._compact and self.height() != need)):
+                self.resize(self.width(), need)
+                self._keep_on_screen()
+        finally:
+            self._fitting = False
+
+    def _keep_on_screen(self) -> None:
+        """A window that grew past the bottom of the screen moves up (never above its top)."""
+        screen = self.screen()
+        if screen is None or not self.isVisible():
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        if frame.bottom() > area.bottom():
+            self.move(frame.x(), max(area.top(), frame.y() - (frame.bottom() - area.bottom())))
+
+    def place_at_screen_edge(self) -> None:
+        """At the right edge of the screen's free area, at its top: beside a softphone, not over it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None or screen.availableGeometry().isEmpty():
+            return
+        area = screen.availableGeometry()
+        self.move(max(area.left(), area.right() + 1 - self.width() - SCREEN_GAP), area.top())
+
+    def event(self, event) -> bool:  # noqa: D401 (Qt)
+        done = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # a line changed, a banner came or went, a hint appeared
+            self.fit()
+        return done
 
     # ------------------------------------------------------------------ state
 
@@ -135,10 +234,13 @@ class CoachPanel(QWidget):
                  "ended": "■ call ended", "failed": "✖ stopped"}.get(state.phase, state.phase)
         detail = state.phase_detail or (state.engine if state.phase == "listening" else state.end_reason)
         short = detail.split(" (")[0]  # "whisper tiny.en (model path)" -> "whisper tiny.en"; the tooltip has it all
-        show_detail = short and not (self._compact and state.phase == "listening")  # compact: no room for the engine
+        # Listening, the engine matters less than the customer's name: it goes to the tooltip when there is no room.
+        show_detail = short and not (state.phase == "listening" and (self._compact or state.customer_name))
         self.phase.setText(f"{phase} · {clock_text(state.t)}" + (f" · {short}" if show_detail else ""))
         self.phase.setToolTip(detail)
-        self.customer.setText(f"Customer: {state.customer_name}" if state.customer_name else "")
+        name = state.customer_name or ""
+        self.customer.setText(name if self._compact or not name else f"Customer: {name}")
+        self.customer.setToolTip(f"The customer: {name}" if name else "")
         step = state.step
         self.actions.current_step = step.step if step else None
         if self.step_card.show_step(step, dismissed=state.dismissed, time_in_step=state.time_in_step, compact=self._compact,
@@ -159,14 +261,21 @@ class CoachPanel(QWidget):
         else:
             self.device_banner.clear_message()
         self.timers.show_state(state)
+        act = state.last_action
+        recent = act if act is not None and act.action in ACK_WORDS and 0.0 <= state.t - act.t < ACK_SECONDS else None
+        self.ack.setText(f"✔ {ACK_WORDS[recent.action]} at {clock_text(recent.t)}" if recent else "")
+        self.ack.setVisible(recent is not None)
+        self.actions.acknowledge(recent.action if recent else None)
         if not self._compact:
             self.mood.show_state(state)
             self.abuse.show_state(state)
             self.transcript.show_state(state)
+        self.fit()
         self.rendered.emit(state)
 
     def show_notice(self, level: str, text: str) -> None:
         self.notice_banner.show_message(level, text)
+        self.fit()
 
     def set_step_choices(self, choices: list[tuple[str, str]]) -> None:
         self.actions.step_choices = list(choices)
@@ -175,14 +284,21 @@ class CoachPanel(QWidget):
 
     def restore_geometry(self) -> bool | None:
         """Move to the remembered place (if it is still on a screen); returns the remembered compact mode."""
+        self._placed = False
         try:
             data = json.loads(settings_path().read_text(encoding="utf-8"))
             rect = QRect(int(data["x"]), int(data["y"]), int(data["w"]), int(data["h"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        compact = bool(data.get("compact", False))
         if any(s.availableGeometry().intersects(rect) for s in QGuiApplication.screens()):
             self.setGeometry(rect)
-        return bool(data.get("compact", False))
+            self._placed = True
+            if compact:
+                self._compact_width = rect.width()
+            else:
+                self._expanded_size = rect.size()
+        return compact
 
     def save_geometry(self) -> None:
         if not self.remember or not self.isVisible():
@@ -202,6 +318,8 @@ class CoachPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            QTimer.singleShot(0, self, self.fit)  # narrower: the wrapped lines need more height
         self._geometry_timer.start()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt)

@@ -60,30 +60,63 @@ def _set_level(widget: QWidget, level: str) -> None:
         _repolish(widget)
 
 
-def _label(name: str, *, wrap: bool = True) -> QLabel:
+def _label(name: str, *, wrap: bool = True, rich: bool = False) -> QLabel:
     label = QLabel()
     label.setObjectName(name)
-    label.setWordWrap(wrap)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)  # a wrapping label has a height for its width: the layouts give it that height
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return label
 
 
+NEGATIONS = ("don't", "do not", "never", "no ", "not ", "avoid", "stop ")
+
+
+def avoid_text(item: str) -> str:
+    """One "avoid" item as it reads after a ✖: "Don't interrupt." stays; "Refusing outright" -> "Avoid: Refusing outright".
+
+    The playbook's own words are kept; only a phrase that does not already say "don't" gets "Avoid:" in front
+    (a label "Avoid: Don't interrupt" would be a double negative).
+    """
+    text = item.strip().rstrip(".")
+    return text if text.lower().replace("\u2019", "'").startswith(NEGATIONS) else f"Avoid: {text}"
+
+
+ROW_LABEL_PX = 34  # the "Say" / "Do" / "✖" column of the step card
+BULLET_PX = 12
+
+
+def _rows(label: str, items: list[str], *, bullet: str = "", every_row: bool = False) -> str:
+    """Rich text: one table row per item, the label in its own column so wrapped lines hang under the text."""
+    rows = []
+    for i, text in enumerate(items):
+        head = label if i == 0 or every_row else ""
+        mark = f"<td width={BULLET_PX}>{bullet}</td>" if bullet else ""
+        rows.append(f"<tr><td width={ROW_LABEL_PX}><b>{head}</b></td>{mark}<td>{html.escape(text, quote=False)}</td></tr>")
+    return f"<table width='100%' cellspacing=0 cellpadding=1>{''.join(rows)}</table>"
+
+
 class StepCard(QFrame):
-    """The current step in large type: title, what to say, what to avoid, and why it was chosen."""
+    """The current step in large type: title, what to say, what to do and avoid, and why it was chosen.
+
+    Every line wraps and gets the height it needs for the card's width (the panel sizes itself from
+    ``heightForWidth``), so a long title never runs into the lines under it.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("stepCard")
         self.title = _label("stepTitle")
-        self.say = _label("stepSay")
-        self.avoid = _label("stepAvoid")
+        self.say = _label("stepSay", rich=True)
+        self.do = _label("stepDo", rich=True)
+        self.avoid = _label("stepAvoid", rich=True)
         self.why = _label("stepWhy")
-        self.meta = _label("stepMeta", wrap=False)
+        self.meta = _label("stepMeta")
         self.alert = _label("stepAlert")  # the playbook's alert for this step ("tell security"), if any
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(4)
-        for w in (self.meta, self.title, self.alert, self.say, self.avoid, self.why):
+        layout.setContentsMargins(12, 8, 12, 10)
+        layout.setSpacing(5)
+        for w in (self.meta, self.title, self.alert, self.say, self.do, self.avoid, self.why):
             layout.addWidget(w)
         self._shown: tuple[str, float] | None = None
         self._announce_timer = QTimer(self, singleShot=True, interval=ANNOUNCE_MS)
@@ -100,28 +133,34 @@ class StepCard(QFrame):
                   compact: bool = False, alerts: tuple = ()) -> bool:
         """Show ``step``; returns True when it is a new step (announced once, with a brief highlight).
 
+        Expanded: every line to say, every thing to do and to avoid. Compact: two lines to say, the first
+        thing to do, two to avoid, no reason.
         ``alerts``: the playbook's alerts of the call; the latest one raised since the step began is
         shown under the title (in compact mode too: it is what the agent must not miss).
         """
         if step is None:
             self.meta.setText("")
             self.title.setText("Waiting for the call…")
-            for w in (self.say, self.avoid, self.why, self.alert):
+            for w in (self.say, self.do, self.avoid, self.why, self.alert):
                 w.setVisible(False)
             return False
         alert = next((a for a in reversed(alerts) if a.t >= step.since - 1e-6), None)
         self.alert.setText(f"⚠ {alert.message}" if alert else "")
         _set_level(self.alert, alert.level if alert else "none")
         self.alert.setVisible(alert is not None)
-        say = step.say[:2] if compact else step.say[:2] + step.do[:1]
+        say = list(step.say[:2] if compact else step.say)
+        do = list(step.do[:1] if compact else step.do)
+        avoid = [avoid_text(a) for a in (step.avoid[:2] if compact else step.avoid)]
         self.title.setText(step.title or step.step)
-        self.say.setText("\n".join(f"Say: “{s}”" if i < len(step.say[:2]) else f"Do: {s}" for i, s in enumerate(say)))
+        self.say.setText(_rows("Say", [f"“{s}”" for s in say]) if say else "")
         self.say.setVisible(bool(say))
-        self.avoid.setText("✖ Avoid: " + "  ·  ".join(a.rstrip(".") for a in step.avoid[:2]) if step.avoid else "")
-        self.avoid.setVisible(bool(step.avoid))
+        self.do.setText(_rows("Do", do, bullet="•") if do else "")
+        self.do.setVisible(bool(do))
+        self.avoid.setText(_rows("✖", avoid, every_row=True) if avoid else "")
+        self.avoid.setVisible(bool(avoid))
         self.why.setText(f"Why: {step.reason}" if step.reason else "")
         self.why.setVisible(bool(step.reason) and not compact)
-        state = "  ·  dismissed (Esc)" if dismissed else ""
+        state = "  ·  dismissed" if dismissed else ""  # by Esc, Ctrl+Alt+D or a click: the same
         self.meta.setText(f"STEP  ·  {clock_text(time_in_step)} in this step{state}")
         self._set_prop("dismissed", dismissed)
         key = (step.step, step.since)
@@ -191,7 +230,7 @@ class MoodView(QWidget):
 
     def __init__(self, theme: str = "dark", parent: QWidget | None = None):
         super().__init__(parent)
-        self.text = _label("mood", wrap=False)
+        self.text = _label("mood")
         self.line = MoodLine(theme)
         self.theme = theme
         layout = QVBoxLayout(self)
@@ -342,10 +381,15 @@ ACTION_BUTTONS = (
     ("warned", "Warned", "W"),
     ("end_call", "Ending call", "X"),
 )
+BUTTON_ROWS = (4, 2)  # buttons per row (the override button ends the second row): the panel stays narrow
 
 
 class ActionBar(QWidget):
-    """Buttons (with one-key shortcuts) for what the agent did; Esc dismisses, O overrides the step."""
+    """Buttons (with one-key shortcuts) for what the agent did; Esc dismisses, O overrides the step.
+
+    Two rows, so the panel can be narrow. ``acknowledge(action)`` highlights the button of the action the
+    coach has just taken in, whichever key or click it came from.
+    """
 
     action = Signal(str, object)  # (action, step or None)
 
@@ -356,32 +400,48 @@ class ActionBar(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self.step_choices: list[tuple[str, str]] = []  # (step id, title) for "override"
         self.current_step: str | None = None
+        self.acknowledged: str | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(2)
-        layout = QHBoxLayout()
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        outer.addLayout(layout)
+        outer.setSpacing(4)
+        rows = []
+        for _ in BUTTON_ROWS:
+            row = QHBoxLayout()
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(4)
+            outer.addLayout(row)
+            rows.append(row)
         self.hint = _label("keysHint")  # which keys work from any window (global shortcuts), when they do
         self.hint.setVisible(False)
         outer.addWidget(self.hint)
-        for action, text, key in ACTION_BUTTONS:
+        for i, (action, text, key) in enumerate(ACTION_BUTTONS):
             button = QPushButton(f"{text} ({key})")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setToolTip(f"Tell the coach: {text.lower()} — shortcut {key}")
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)  # a row fills the width
             button.clicked.connect(lambda _=False, a=action: self.trigger(a))
-            layout.addWidget(button)
+            rows[0 if i < BUTTON_ROWS[0] else 1].addWidget(button)
             self.buttons[action] = button
             self._shortcut(host, QKeySequence(key), lambda a=action: self.trigger(a))
-        layout.addStretch(1)
         self.override = QPushButton("Other step… (O)")
         self.override.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.override.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.override.clicked.connect(self.open_override_menu)
-        layout.addWidget(self.override)
+        rows[1].addWidget(self.override)
         self._shortcut(host, QKeySequence("O"), self.open_override_menu)
         self._shortcut(host, QKeySequence(Qt.Key.Key_Escape), lambda: self.trigger("dismiss"))
         self.menu = QMenu(self)
+
+    def acknowledge(self, action: str | None) -> None:
+        """Mark the button of ``action`` (None: no mark) as taken in; cheap when nothing changes."""
+        if action == self.acknowledged:
+            return
+        self.acknowledged = action
+        for name, button in self.buttons.items():  # colour here; the panel's ack line says it in words
+            on = name == action
+            if bool(button.property("ack")) != on:
+                button.setProperty("ack", on)
+                _repolish(button)
 
     def _shortcut(self, host: QWidget, keys: QKeySequence, slot) -> None:
         shortcut = QShortcut(keys, host, context=Qt.ShortcutContext.WindowShortcut)

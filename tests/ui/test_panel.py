@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from coach.events import DeviceStatus, PlaybookReloaded
+from coach.events import DeviceStatus, PlaybookReloaded, StepChanged
 from coach.ui.viewmodel import PanelState, at_time, fold, reduce
 
 
@@ -165,3 +165,201 @@ def test_on_wayland_the_panel_says_once_how_to_stay_on_top(qtbot, tmp_path, monk
     assert "QT_QPA_PLATFORM=xcb" in panel.wayland_banner.text()
     panel.show_state(PanelState(t=5.0))
     assert panel.wayland_banner.isVisible()  # it stays (said once, not repeated or flashed)
+
+
+# ---------------------------------------------------------------------- layout: small, nothing overlaps or is cut off
+
+LONG_STEP = StepChanged(
+    20.0, "time_out", "Ask permission for a short hold, then check their file before you promise anything",
+    say=("Maria Lopez, may I put you on a short hold while I pull up your file?",
+         "Would it be all right if I check something and come straight back?"),
+    do=("Listen to the whole story before you answer.", "Note the customer's name and use it from the start.",
+        "Make sure you are the right person for this; if not, say who is and hand over properly."),
+    avoid=("Don't interrupt.", "Don't take it personally; the anger is about the situation, not you.", "Refusing outright"),
+    reason="anger stayed above 0.7 for 30 s in 'This is the third time I am calling about this outage'",
+    previous="listen", transition="t1")
+DEVICE_LOST = DeviceStatus(25.0, "customer", "lost", "The customer device 'softphone.monitor' stopped delivering "
+                                                   "audio; coach will reconnect when it is back.")
+
+
+def _long_state():
+    from coach.events import CallStarted, StepChanged as Step
+
+    start = [CallStarted(0.0, "test.wav", "whisper tiny.en (models/whisper)", "playbooks/default.yaml"),
+             Step(0.0, "listen", "Listen", say=("How can I help?",))]
+    return at_time(fold(start + [LONG_STEP]), 25.0)
+
+
+def _shown(widget):
+    return [w for w in widget.findChildren(type(widget.step_card.title)) if w.isVisibleTo(widget)]
+
+
+def _assert_nothing_overlaps_or_clips(panel):
+    """Every shown line has the height its text needs at its width, and no two shown parts overlap."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    assert panel.height() >= panel.needed_height(panel.width())
+    for label in _shown(panel):
+        need = label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+        assert label.height() >= need, f"{label.objectName()} is cut off: {label.height()} < {need} px ({label.text()[:40]!r})"
+        if not label.wordWrap():
+            assert label.width() >= label.sizeHint().width(), f"{label.objectName()} is cut off on the right"
+    parts = [w for w in panel.stack if w.isVisibleTo(panel)]
+    card = panel.step_card
+    lines = [w for w in (card.meta, card.title, card.alert, card.say, card.do, card.avoid, card.why) if w.isVisibleTo(card)]
+    for group in (parts, lines):
+        for i, a in enumerate(group):
+            assert QRect(0, 0, a.parentWidget().width(), a.parentWidget().height()).contains(a.geometry()), a.objectName()
+            for b in group[i + 1:]:
+                assert not a.geometry().intersects(b.geometry()), f"{a.objectName()} overlaps {b.objectName()}"
+    assert card.title.geometry().bottom() < card.say.geometry().top()
+
+
+def _save(panel, name):
+    """COACH_TEST_SHOTS=DIR: keep a picture of each layout checked here, to look at."""
+    import os
+
+    if os.environ.get("COACH_TEST_SHOTS"):
+        panel.grab().save(os.path.join(os.environ["COACH_TEST_SHOTS"], f"{name}.png"))
+
+
+def test_the_panel_is_narrow_with_the_buttons_in_two_rows(panel, qtbot):
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_state(_long_state())
+    assert panel.minimumSizeHint().width() <= 420
+    assert panel.width() <= 440
+    rows = {b.y() for b in [*panel.actions.buttons.values(), panel.actions.override]}
+    assert len(rows) == 2
+    expanded_min = panel.minimumSizeHint().width()
+    panel.set_compact(True)
+    assert panel.minimumSizeHint().width() < expanded_min and panel.width() < 420
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_long_step_with_a_banner_never_overlaps_or_is_cut_off(qtbot, tmp_path, monkeypatch, theme, compact):
+    monkeypatch.setenv("COACH_CONFIG_DIR", str(tmp_path))
+    from PySide6.QtGui import QFontInfo
+    from PySide6.QtWidgets import QApplication
+    from coach.ui.panel import CoachPanel
+    from coach.ui.theme import stylesheet
+
+    QApplication.instance().setStyleSheet(stylesheet(theme))
+    try:
+        p = CoachPanel(theme=theme, compact=compact)
+        qtbot.addWidget(p)
+        p.show()
+        qtbot.waitExposed(p)
+        state = _long_state()
+        p.show_state(state)
+        _assert_nothing_overlaps_or_clips(p)
+        assert QFontInfo(p.step_card.title.font()).pixelSize() >= 20  # still large type
+        assert QFontInfo(p.step_card.say.font()).pixelSize() >= 14
+        p.show_state(reduce(state, DEVICE_LOST))
+        p.show_notice("warning", "No audio output device: the replay runs without sound.")
+        _assert_nothing_overlaps_or_clips(p)
+        _save(p, f"{theme}-{'compact' if compact else 'expanded'}-banners")
+        p.set_compact(not compact)  # compact -> expand (and back) keeps every line whole
+        _assert_nothing_overlaps_or_clips(p)
+        p.set_compact(compact)
+        _assert_nothing_overlaps_or_clips(p)
+    finally:
+        QApplication.instance().setStyleSheet("")
+
+
+def test_the_agent_cannot_squash_the_step_by_making_the_window_small(panel, qtbot):
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_state(reduce(_long_state(), DEVICE_LOST))
+    panel.resize(panel.minimumSizeHint().width(), 200)  # narrower (more lines) and far too short
+    qtbot.waitUntil(lambda: panel.height() >= panel.needed_height(panel.width()))
+    _assert_nothing_overlaps_or_clips(panel)
+    panel.set_compact(True)
+    panel.resize(panel.width(), 120)
+    _assert_nothing_overlaps_or_clips(panel)
+
+
+def test_a_banner_does_not_move_the_step_card(panel, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    for compact in (False, True):
+        panel.set_compact(compact)
+        panel.show()
+        state = _long_state()
+        panel.show_state(state)
+        QApplication.processEvents()
+        before = panel.step_card.title.mapTo(panel, panel.step_card.title.rect().topLeft())
+        panel.show_state(reduce(state, DEVICE_LOST))
+        QApplication.processEvents()
+        assert panel.device_banner.isVisible()
+        assert panel.step_card.title.mapTo(panel, panel.step_card.title.rect().topLeft()) == before
+        assert panel.device_banner.y() > panel.step_card.geometry().bottom()
+
+
+def test_every_thing_to_do_is_shown_expanded_and_the_first_compact(panel, qtbot):
+    panel.show()
+    panel.show_state(_long_state())
+    do = panel.step_card.do
+    assert do.isVisible()
+    assert all(item in do.text() for item in ("Listen to the whole story", "Note the customer's name and use it",
+                                              "say who is and hand over properly"))
+    assert "Refusing outright" not in panel.step_card.say.text()
+    panel.set_compact(True)
+    assert do.isVisible() and "Listen to the whole story" in do.text() and "Note the customer" not in do.text()
+
+
+def test_what_to_avoid_reads_without_a_double_negative(panel, qtbot):
+    from coach.ui.widgets import avoid_text
+
+    panel.show()
+    panel.show_state(_long_state())
+    text = panel.step_card.avoid.text()
+    assert "Don't interrupt" in text and "Don't take it personally" in text
+    assert "Avoid: Don't" not in text and "Avoid Don't" not in text
+    assert "Avoid: Refusing outright" in text  # a phrase without "don't" says "avoid", in the playbook's words
+    assert avoid_text("Don’t argue back.") == "Don’t argue back"
+    assert avoid_text("Never promise a date") == "Never promise a date"
+
+
+def test_dismissed_names_no_key_it_may_not_have_come_from(panel, qtbot):
+    from coach.events import AgentAction
+
+    panel.show()
+    state = reduce(_long_state(), AgentAction(25.0, "dismiss", "time_out"))
+    panel.show_state(state)
+    meta = panel.step_card.meta.text()
+    assert "dismissed" in meta and "Esc" not in meta and "Ctrl" not in meta
+
+
+@pytest.mark.parametrize("action, words", [("summarized", "Summarized"), ("hold", "On hold"),
+                                           ("back_from_hold", "Back from hold"), ("escalated", "Escalated"),
+                                           ("warned", "Warned"), ("end_call", "Ending the call")])
+def test_each_button_the_coach_took_in_is_acknowledged_briefly(panel, qtbot, action, words):
+    from coach.events import AgentAction
+    from coach.ui.panel import ACK_SECONDS
+
+    panel.show()
+    state = at_time(reduce(_long_state(), AgentAction(177.0, action, "time_out")), 178.0)
+    panel.show_state(state)
+    assert panel.ack.isVisible() and panel.ack.text() == f"✔ {words} at 2:57"
+    assert panel.actions.buttons[action].property("ack") is True
+    assert not any(b.property("ack") for a, b in panel.actions.buttons.items() if a != action)
+    assert panel.step_card.title.text().startswith("Ask permission")  # the step stands; only the line says so
+    _assert_nothing_overlaps_or_clips(panel)
+    panel.set_compact(True)  # the keys work in compact mode: so does the acknowledgement
+    assert panel.ack.isVisible()
+    panel.show_state(at_time(state, 177.0 + ACK_SECONDS + 0.1))
+    assert not panel.ack.isVisible() and not panel.actions.buttons[action].property("ack")
+
+
+def test_first_opens_at_the_right_edge_of_the_screen(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("COACH_CONFIG_DIR", str(tmp_path / "fresh"))
+    from coach.ui.panel import SCREEN_GAP, CoachPanel
+
+    p = CoachPanel()
+    qtbot.addWidget(p)
+    area = p.screen().availableGeometry()
+    assert p.x() == area.right() + 1 - p.width() - SCREEN_GAP and p.y() == area.top()
