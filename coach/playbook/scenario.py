@@ -32,7 +32,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from coach.errors import PlaybookError
 from coach.events import AGENT_ACTIONS, Classification, StepChanged, Tick, Utterance, AgentAction
 from coach.playbook.conditions import clock
-from coach.playbook.loader import _schema_errors, _sorted
+from coach.playbook.loader import _schema_errors, _sorted, read_text_file
 from coach.playbook.model import AbuseKind, Action, Cue, Sentiment
 from coach.playbook.playbook import Playbook
 from coach.playbook.suggest import did_you_mean
@@ -116,25 +116,32 @@ class ScenarioResult:
     events: list[Any] = field(default_factory=list, repr=False)
 
 
+def _keys_at(loc: tuple) -> set[str]:
+    """The keys a scenario may use in the mapping at ``loc`` (for "did you mean" on an unknown key)."""
+    shape = tuple("#" if isinstance(x, int) else x for x in loc)
+    model = {("events", "#"): ScenarioEvent, ("expect",): Expectation, ("expect", "steps", "#"): ExpectedStep}.get(shape, ScenarioSpec)
+    return {info.alias or name for name, info in model.model_fields.items()}
+
+
+_NOUNS = {"abuse": "abuse kind", "cues": "cue", "action": "agent action", "speaker": "speaker", "sentiment": "sentiment"}
+
+
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlaybookError([f"{path}:1:1: no such scenario file; check the path."]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlaybookError([f"{path}:1:1: cannot read the scenario ({exc}); save it as UTF-8 text."]) from None
-    return load_scenario_text(text, str(path), path=path)
+    return load_scenario_text(read_text_file(path, "scenario"), str(path), path=path)
 
 
 def load_scenario_text(text: str, filename: str = "<string>", *, path: Path | None = None) -> Scenario:
-    data, source = read_yaml(text, filename)
+    data, source = read_yaml(
+        text, filename, what="scenario", empty="the scenario is empty; a scenario has 'name', 'events' and 'expect' (copy one from playbooks/scenarios/)."
+    )
     if not isinstance(data, dict):
-        raise PlaybookError([source.at((), "a scenario is a mapping with 'name', 'events' and 'expect'.")])
+        raise PlaybookError([source.at((), "a scenario is a mapping with 'name', 'events' and 'expect' (copy one from playbooks/scenarios/).")])
     try:
-        spec = ScenarioSpec.model_validate(data)
+        # strict, like a playbook: "0.6" is text, not a number
+        spec = ScenarioSpec.model_validate(data, strict=True)
     except ValidationError as exc:
-        raise PlaybookError(_sorted(_schema_errors(exc, source))) from None
+        raise PlaybookError(_sorted(_schema_errors(exc, source, keys=_keys_at, nouns=_NOUNS))) from None
     errors = []
     for i, (a, b) in enumerate(zip(spec.events, spec.events[1:])):
         if b.t < a.t:
@@ -146,6 +153,10 @@ def load_scenario_text(text: str, filename: str = "<string>", *, path: Path | No
         for j in range(len(getattr(spec.expect, key))):
             mark = source.where(("expect", key, j))
             marks[f"{key}.{j}"] = (mark.line, mark.col)
+    for i, ev in enumerate(spec.events):
+        if ev.step is not None:
+            mark = source.where(("events", i, "step"))
+            marks[f"events.{i}.step"] = (mark.line, mark.col)
     return Scenario(spec, path, filename, marks)
 
 
@@ -160,7 +171,8 @@ def check_against(scenario: Scenario, playbook: Playbook) -> None:
                 errors.append(f"{scenario.filename}:{line}:{col}: the playbook has no step '{step}'" + did_you_mean(step, playbook.steps))
     for i, ev in enumerate(scenario.spec.events):
         if ev.action == "override" and ev.step not in playbook.steps:
-            errors.append(f"{scenario.filename}: event {i + 1}: the playbook has no step '{ev.step}'" + did_you_mean(ev.step, playbook.steps))
+            line, col = scenario._lines.get(f"events.{i}.step", (1, 1))
+            errors.append(f"{scenario.filename}:{line}:{col}: the playbook has no step '{ev.step}' to override to" + did_you_mean(ev.step, playbook.steps))
     if errors:
         raise PlaybookError(errors)
 

@@ -3,7 +3,9 @@
 The session calls ``poll()`` between events (no thread, no file-system hooks): it
 compares the file's mtime/size and, when those moved, its bytes. A valid new file is
 returned once; an invalid one raises ``PlaybookError`` once per change while the last
-good playbook (``watcher.playbook``) keeps running.
+good playbook (``watcher.playbook``) keeps running. A file over the size limit
+(``loader.MAX_FILE_BYTES``) is refused from its size alone, before it is read, so a
+huge save cannot stall the call.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 from pathlib import Path
 
 from coach.errors import PlaybookError
-from coach.playbook.loader import load_playbook_text
+from coach.playbook.loader import MAX_FILE_BYTES, load_playbook_text, size_error
 from coach.playbook.playbook import Playbook
 
 
@@ -41,10 +43,15 @@ class PlaybookWatcher:
         self._stamp = stamp
         if stamp is None:
             raise PlaybookError([f"{self.path}:1:1: the playbook file disappeared; restore it (the last good playbook keeps running)."])
+        if stamp[1] > MAX_FILE_BYTES:
+            raise PlaybookError([size_error(str(self.path), stamp[1], "playbook").rstrip(".") + "; the last good one keeps running."])
         try:
-            raw = self.path.read_bytes()
+            with open(self.path, "rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)  # it may have grown since the stat
         except OSError as exc:
             raise PlaybookError([f"{self.path}:1:1: cannot read the playbook ({exc.strerror}); the last good one keeps running."]) from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise PlaybookError([size_error(str(self.path), len(raw), "playbook").rstrip(".") + "; the last good one keeps running."])
         digest = hashlib.sha256(raw).hexdigest()
         if digest == self._digest:
             return None  # touched but not changed

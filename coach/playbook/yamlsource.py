@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.reader import ReaderError
 
 from coach.errors import PlaybookError
 
@@ -74,8 +75,22 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def read_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:
-    """Parse ``text`` into plain data plus a ``SourceMap``; YAML errors become ``PlaybookError``."""
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x1B: "ESC", 0x7F: "DEL"}
+
+
+def position_of(text: str, index: int) -> Mark:
+    """The 1-based line and column of character ``index`` of ``text``."""
+    index = max(0, min(index, len(text)))
+    line_start = text.rfind("\n", 0, index) + 1
+    return Mark(text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
+def read_yaml(text: str, filename: str, *, what: str = "playbook", empty: str | None = None) -> tuple[Any, SourceMap]:
+    """Parse ``text`` into plain data plus a ``SourceMap``; YAML errors become ``PlaybookError``.
+
+    ``what`` names the kind of file in messages ("playbook", "scenario"); ``empty`` is the
+    message for a file with no content (default: start from playbooks/default.yaml).
+    """
     source = SourceMap(filename, {}, {})
     try:
         loader = StrictBoolLoader(text)
@@ -86,16 +101,26 @@ def read_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else f"{filename}:1:1"
-        what = exc.problem or exc.context or "cannot be read"
-        raise PlaybookError([f"{where}: YAML syntax error: {what}; fix the indentation or quoting there."]) from None
-    except yaml.YAMLError as exc:  # e.g. reader errors for control characters
+        what_wrong = " ".join(str(exc.problem or exc.context or "cannot be read").split())
+        raise PlaybookError([f"{where}: YAML syntax error: {what_wrong}; fix the indentation or quoting there."]) from None
+    except ReaderError as exc:  # a control character (NUL, BEL, ...) YAML does not allow
+        mark = position_of(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        name = _CONTROL_NAMES.get(code, "control character")
+        raise PlaybookError(
+            [f"{filename}:{mark.line}:{mark.col}: the file contains a control character (U+{code:04X}, {name}) that YAML does not allow; delete it (an editor that shows invisible characters helps)."]
+        ) from None
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise PlaybookError([f"{filename}:{line}:{col}: the file is not valid YAML text ({exc}); save it as plain UTF-8 text."]) from None
+        detail = " ".join(str(exc).split())
+        raise PlaybookError([f"{filename}:{line}:{col}: the file is not valid YAML text ({detail}); save it as plain UTF-8 text."]) from None
     if node is None:
-        raise PlaybookError([f"{filename}:1:1: the playbook is empty; start from playbooks/default.yaml."])
+        if empty is None:
+            empty = f"the {what} is empty; start from playbooks/default.yaml."
+        raise PlaybookError([f"{filename}:1:1: {empty}"])
     errors: list[str] = []
-    data = _build(node, (), source, errors, StrictBoolLoader(""), depth=0)
+    data = _build(node, (), source, errors, StrictBoolLoader(""), depth=0, what=what)
     if errors:
         raise PlaybookError(errors)
     return data, source
@@ -104,15 +129,15 @@ def read_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:
 _MAX_DEPTH = 60
 
 
-def _build(node: yaml.Node, path: Path_, source: SourceMap, errors: list[str], constructor: yaml.SafeLoader, depth: int) -> Any:
+def _build(node: yaml.Node, path: Path_, source: SourceMap, errors: list[str], constructor: yaml.SafeLoader, depth: int, what: str = "playbook") -> Any:
     source.values[path] = _mark(node)
     source.budget -= 1
     if source.budget == 0:
-        errors.append(source.at(path, "the YAML expands to too many values (aliases?); a playbook is a few hundred lines."))
+        errors.append(source.at(path, f"the YAML expands to too many values (aliases?); a {what} is a few hundred lines."))
     if source.budget <= 0:
         return None
     if depth > _MAX_DEPTH:
-        errors.append(source.at(path, "the YAML is nested too deeply; a playbook needs only a few levels."))
+        errors.append(source.at(path, f"the YAML is nested too deeply; a {what} needs only a few levels."))
         return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -123,7 +148,7 @@ def _build(node: yaml.Node, path: Path_, source: SourceMap, errors: list[str], c
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 source.values[path + ("<<",)] = _mark(key_node)
-                errors.append(source.at(path + ("<<",), "merge keys (<<) are not supported in playbooks; write the values out."))
+                errors.append(source.at(path + ("<<",), f"merge keys (<<) are not supported in a {what}; write the values out."))
                 continue
             key = _scalar(key_node, path, source, errors, constructor)
             if not isinstance(key, str):
@@ -133,10 +158,10 @@ def _build(node: yaml.Node, path: Path_, source: SourceMap, errors: list[str], c
                 source.values[child + ("dup",)] = _mark(key_node)
                 errors.append(source.at(child + ("dup",), f"duplicate key '{key}'; keep only one."))
             source.keys[child] = _mark(key_node)
-            out[key] = _build(value_node, child, source, errors, constructor, depth + 1)
+            out[key] = _build(value_node, child, source, errors, constructor, depth + 1, what)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), source, errors, constructor, depth + 1) for i, item in enumerate(node.value)]
+        return [_build(item, path + (i,), source, errors, constructor, depth + 1, what) for i, item in enumerate(node.value)]
     return _scalar(node, path, source, errors, constructor)
 
 

@@ -205,8 +205,11 @@ def test_a_wait_longer_than_the_step_can_last_never_fires():
     )
     errs = errors_of(text)
     assert any("this needs 45 s in step 'vent', but 'leave' always leaves it after 30 s" in e for e in errs), errs
+    assert len(errs) == 1, errs  # not also "'late' never fires: 'leave' wins" (one cause, one message)
     # a cooldown longer than the wait means 'leave' may be blocked on re-entry: then it is not an error
-    pb = load_playbook_text(text.replace("when: {time_in_step: 30}}", "cooldown: 60, when: {time_in_step: 30}}"))
+    # ('leave' goes back to 'listen', and 'listen_to_vent' can bring the call back to 'vent' at once)
+    text = text.replace("{id: leave, from: vent, to: done, when: {time_in_step: 30}}", "{id: leave, from: vent, to: listen, cooldown: 60, when: {time_in_step: 30}}")
+    pb = load_playbook_text(text)
     assert "vent" in pb.steps
 
 
@@ -216,3 +219,78 @@ def test_a_timer_longer_than_the_step_can_last_is_an_error():
     )
     errs = errors_of(text)
     assert any("timer 't1' runs 90 s, but 'leave' always leaves step 'vent' after 30 s" in e for e in errs), errs
+
+
+def test_a_control_character_is_reported_at_its_line_and_column_on_one_line():
+    text = GOOD.replace("    title: Let them vent\n", '    title: "Let them\avent"\n')
+    (err,) = errors_of(text)
+    assert err.startswith("pb.yaml:8:21: the file contains a control character (U+0007, BEL)"), err
+    assert "position" not in err and "\n" not in err
+    (err,) = errors_of(GOOD + "# a comment with a NUL \0 in it\n")
+    assert err.startswith("pb.yaml:19:24: the file contains a control character (U+0000, NUL)"), err
+
+
+def test_a_playbook_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    from coach.playbook import loader
+
+    big = tmp_path / "big.yaml"
+    big.write_text(GOOD + "# " + "x" * 1_200_000 + "\n")
+    monkeypatch.setattr(loader, "read_yaml", lambda *a, **k: pytest.fail("a file over the limit must not be parsed"))
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(big)
+    (err,) = info.value.errors
+    assert err.startswith(f"{big}:1:1: the playbook is 1.2 MB, over the 1.0 MB limit"), err
+    assert "remove the large text" in err
+    with pytest.raises(PlaybookError) as info:
+        load_playbook_text(big.read_text(), "big.yaml")
+    assert "over the 1.0 MB limit" in info.value.errors[0]
+
+
+def test_hot_reload_refuses_a_file_over_the_size_limit_without_reading_it(tmp_path, monkeypatch):
+    import builtins
+    import os
+
+    from coach.playbook import PlaybookWatcher
+
+    path = tmp_path / "pb.yaml"
+    path.write_text(GOOD)
+    watcher = PlaybookWatcher(path)
+    path.write_text(GOOD + "# " + "x" * 2_000_000 + "\n")
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    real_open = builtins.open
+
+    def no_reading(file, *args, **kwargs):
+        assert str(file) != str(path), "an oversized playbook must be refused from its size alone"
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_reading)
+    with pytest.raises(PlaybookError) as info:
+        watcher.poll()
+    (err,) = info.value.errors
+    assert "the playbook is 2.0 MB, over the 1.0 MB limit" in err and "the last good one keeps running" in err
+    assert watcher.playbook.steps["listen"].title == "Listen"
+    assert watcher.poll() is None  # reported once per change
+
+
+@pytest.mark.parametrize(
+    "old, new, position, words",
+    [
+        ("{anger_above: 0.5}", '{anger_above: {level: "0.5", for: 10}}', "pb.yaml:15:33: ", "'level' is a number, but '0.5' is text in quotes; write 0.5 without quotes."),
+        ("{anger_above: 0.5}", '{anger_above: {level: 0.5, for: "45"}}', "pb.yaml:15:43: ", "'for' is a number, but '45' is text in quotes; write 45 without quotes."),
+        ("{anger_above: 0.5}", '{anger_above: "0.5"}', "pb.yaml:15:25: ", "write 0.5 without quotes."),
+        ("    final: true\n", "    final: yes\n", "pb.yaml:11:12: ", "'final' takes true or false; 'yes' is a word in a playbook"),
+        ("    final: true\n", "    final: on\n", "pb.yaml:11:12: ", "write final: true."),
+        ("    to: vent\n", "    to: vent\n    priority: 5.0\n", "pb.yaml:15:15: ", "'priority' is a whole number; write 5, without '.0'."),
+        ("    to: vent\n", '    to: vent\n    cooldown: "20"\n', "pb.yaml:15:15: ", "write 20 without quotes."),
+        ('    say: ["I hear you, {name}."]\n', '    say: "I hear you, {name}."\n', "pb.yaml:6:10: ", "'say' is a list"),
+    ],
+)
+def test_values_of_the_wrong_type_are_errors_that_say_how_to_write_them(old, new, position, words):
+    (err,) = errors_of(edit(old, new))
+    assert err.startswith(position) and words in err, err
+
+
+def test_a_list_where_one_value_goes_is_one_error():
+    (err,) = errors_of(edit("{cue: supervisor_request}", "{cue: {cue: supervisor_request, since: [call]}}"))
+    assert "'since' takes one value (one of step, call), not a list; write since: call." in err, err
