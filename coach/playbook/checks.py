@@ -116,7 +116,27 @@ def check_playbook(spec: m.PlaybookSpec, source: SourceMap) -> list[str]:
                     "so on an ordinary call it would sit there; add a transition from it, or mark it 'final: true' if the call ends there.",
                 )
             )
+    errors += _check_alerts(spec, steps, source)
     return errors
+
+
+def _check_alerts(spec: m.PlaybookSpec, steps: dict[str, m.Step], source: SourceMap) -> list[str]:
+    """The call-wide alerts: unique ids, known steps in ``except``, and conditions that can fire in some step."""
+    at = source.at
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, alert in enumerate(spec.alerts):
+        base = ("alerts", i)
+        if alert.id in seen:
+            out.append(at(base + ("id",), f"duplicate alert id '{alert.id}' (the first is at line {source.where(('alerts', seen[alert.id], 'id')).line}); give each alert its own id."))
+        seen.setdefault(alert.id, i)
+        out += [at(path, message) for _name, path, message in _unknown_names(alert.except_, base + ("except",), steps, allow_star=False)]
+        shown_in = {s for s in steps if s not in alert.except_}
+        if not shown_in:
+            out.append(at(base + ("except",), "this alert is excluded from every step, so it is never shown; remove some steps from 'except'."))
+        for problem_path, problem in _never_fires(alert.when, base + ("when",), shown_in, steps):
+            out.append(at(problem_path, problem))
+    return out
 
 
 def transition_name(t: m.Transition) -> str:

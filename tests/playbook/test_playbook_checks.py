@@ -236,3 +236,24 @@ def test_a_loser_the_check_lets_through_fires_in_the_winners_cooldown():
     assert steps(engine.handle(call.say(2, "Refund me", anger=0.2, cues=("solution_proposal",)))) == ["promise"]
     assert steps(engine.handle(call.say(3, "No!", anger=0.7))) == ["ask"]
     assert steps(engine.handle(call.say(4, "Refund me now", anger=0.7, cues=("solution_proposal",)))) == ["refund"]
+
+
+def test_call_wide_alerts_are_checked_like_transitions(tmp_path):
+    from coach.errors import PlaybookError
+    from coach.paths import DEFAULT_PLAYBOOK
+    from coach.playbook import load_playbook
+
+    text = DEFAULT_PLAYBOOK.read_text(encoding="utf-8") + """
+  - id: argued_back
+    when: {cue: {cue: argues_back, speaker: customer}}
+    message: Again.
+    except: [lisen]
+"""
+    path = tmp_path / "team.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlaybookError) as err:
+        load_playbook(path)
+    message = str(err.value)
+    assert "duplicate alert id 'argued_back' (the first is at line" in message
+    assert "unknown step 'lisen'; did you mean 'listen'?" in message
+    assert "cue 'argues_back' is only heard from the agent, never the customer" in message
