@@ -223,6 +223,19 @@ class CallEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitingForCall:
+    """The agent ended the call (its log is closed); coach listens on and starts the next call at the next speech.
+
+    Only in live device mode. ``t`` is the ended call's length (its clock stops there). Never in a call log:
+    it comes after the ended call's ``CallEnded`` and before the next call's ``CallStarted``.
+    """
+
+    type: ClassVar[str] = "waiting_for_call"
+    t: float
+    reason: str = ""  # why the last call ended
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceStatus:
     """Trouble (or recovery) with an audio device, shown in the panel and logged."""
 
@@ -299,6 +312,7 @@ EVENT_TYPES: dict[str, type] = {
         AgentAction,
         CallStarted,
         CallEnded,
+        WaitingForCall,
         DeviceStatus,
         StepChanged,
         TimerStarted,

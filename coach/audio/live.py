@@ -59,6 +59,10 @@ from coach.events import AGENT, CUSTOMER, DeviceStatus
 SOUND_LEVEL = 1e-3  # peak above -60 dBFS counts as sound (a null sink's monitor gives exact zeros)
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
+SILENT_HINT = {  # what to check when a device has given no sound for a minute
+    CUSTOMER: "if the call is not on hold, check that the softphone plays into it.",
+    AGENT: "check that the microphone is the one selected for coach and that it is not muted.",
+}
 PULSE_DEVICES = ("pulse", "default")  # PortAudio ALSA devices that are PulseAudio/PipeWire clients
 RESTART_HINT = ("restart it (`systemctl --user restart pipewire-pulse`, or `pulseaudio --start` for PulseAudio) "
                 "and check it with `pactl info`")
@@ -710,8 +714,17 @@ class LiveSource:
             cap.silent = True
             yield DeviceStatus(self._t(cap), channel, "silent",
                                f"No sound from the {channel} device {cap.label} for {_clock(self._t(cap) - cap.last_sound)}; "
-                               "if the call is not on hold, check that the softphone plays into it.")
+                               + SILENT_HINT.get(channel, SILENT_HINT[CUSTOMER]))
         yield AudioFrame(self._t(cap), {channel: x})
+
+    def restart_silence_watch(self) -> None:
+        """A new call starts (``Session`` with ``next_call``): "no sound for a minute" counts from now, and a silence
+        already reported is forgotten (the quiet line between calls is not a device problem).
+
+        Call it from the thread that iterates the source, between frames."""
+        for cap in self._captures.values():
+            cap.last_sound = self._t(cap)
+            cap.silent = False
 
     def _lost(self, cap: "_Capture", now: float, why: str) -> DeviceStatus:
         """The one "lost" status of a device loss; the loss starts now unless it started already."""

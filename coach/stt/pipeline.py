@@ -9,7 +9,7 @@ channels are merged by ``t`` without reordering any one channel's events.
 from __future__ import annotations
 
 import heapq
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from coach.audio.source import AudioFrame
 from coach.events import CUSTOMER, Partial, Utterance
@@ -25,10 +25,12 @@ def _merge(per_channel: list[list[Partial | Utterance]]) -> list[Partial | Utter
 class ChannelRecognizers:
     """Feeds each channel of an ``AudioFrame`` to its own stream; events merged by (t, channel)."""
 
-    def __init__(self, recognizer: Recognizer, channels: Iterable[str], start: float = 0.0):
+    def __init__(self, recognizer: Recognizer, channels: Iterable[str], start: float | Mapping[str, float] = 0.0):
+        """``start``: the time of each stream's first sample (one for all, or per channel)."""
         self.recognizer = recognizer
         self.channels = tuple(channels)
-        self.streams = {ch: recognizer.stream(ch, start) for ch in self.channels}
+        starts = start if isinstance(start, Mapping) else dict.fromkeys(self.channels, start)
+        self.streams = {ch: recognizer.stream(ch, float(starts.get(ch, 0.0))) for ch in self.channels}
 
     def feed(self, frame: AudioFrame) -> list[Partial | Utterance]:
         """The events this frame caused, merged by (t, channel order).

@@ -103,6 +103,7 @@ def run_live(args: argparse.Namespace) -> int:
         options.update(realtime=True, customer_channel=args.customer_channel)
     else:
         kind, target = "devices", (args.customer_device, args.agent_device)
+        options.update(next_call=not args.quit_after_call)  # X ends the call; the next speech starts the next one
     # The pipeline runs in its own process: loading and running the models there never blocks this GUI thread.
     pipeline = PipelineProcess(kind, target, options, deliver=bridge.sink,
                                on_phase=lambda why: bridge.phase.emit("loading", why),
@@ -118,8 +119,8 @@ def run_live(args: argparse.Namespace) -> int:
             hotkeys.stop()
         pipeline.stop()
         pipeline.join()
-        if pipeline.log_path:
-            print(f"coach: call log written to {pipeline.log_path}", file=sys.stderr)
+        for log_path in pipeline.log_paths:
+            print(f"coach: call log written to {log_path}", file=sys.stderr)
         trace.close()
     if errors:
         raise CoachError(errors[0])

@@ -5,6 +5,10 @@ pipeline's worker). Each is folded into the ``PanelState`` at once (cheap and pu
 the panel is redrawn by a display-rate timer, so a burst of partials costs one
 redraw. A new step, a device problem or a playbook error is shown immediately.
 The agent's buttons go to ``session.act`` and come back as ``AgentAction`` events.
+
+Between calls (live devices: the agent pressed X, ``WaitingForCall``) the panel is cleared
+and says it waits for the next call; a button pressed then has no call to act on, and
+the panel says so instead of sending it.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from coach.events import CallEnded, DeviceStatus, PlaybookReloaded, StepChanged
+from coach.events import CallEnded, CallStarted, DeviceStatus, PlaybookReloaded, StepChanged, WaitingForCall
 from coach.ui.panel import CoachPanel
 from coach.ui.pipeline_process import step_choices
 from coach.ui.viewmodel import PanelState, PhaseChanged, reduce
 
 DISPLAY_MS = 66  # ~15 redraws a second at most
-URGENT = (StepChanged, CallEnded, PlaybookReloaded, DeviceStatus, PhaseChanged)
+URGENT = (StepChanged, CallEnded, CallStarted, WaitingForCall, PlaybookReloaded, DeviceStatus, PhaseChanged)
+NO_CALL = "No call in progress: coach starts the next call as soon as someone speaks."
 
 
 class PanelController(QObject):
@@ -42,6 +47,8 @@ class PanelController(QObject):
 
     def on_event(self, event: Any) -> None:
         self.events_seen += 1
+        if isinstance(event, CallStarted) and self.state.waiting and self.panel.notice_banner.text().endswith(NO_CALL):
+            self.panel.notice_banner.clear_message()  # the call it asked for is here
         self.state = reduce(self.state, event)
         if isinstance(event, URGENT):
             self.flush(force=True)
@@ -64,6 +71,9 @@ class PanelController(QObject):
     def on_action(self, action: str, step: object) -> None:
         if self.session is None:
             self.panel.show_notice("info", "The coach is still loading; press the button again once it is listening.")
+            return
+        if self.state.waiting:
+            self.panel.show_notice("info", NO_CALL)
             return
         self.session.act(action, step if isinstance(step, str) else None)
 

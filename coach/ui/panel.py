@@ -230,8 +230,7 @@ class CoachPanel(QWidget):
     def show_state(self, state: PanelState) -> None:
         """Show ``state``; cheap when little changed (call it at display rate)."""
         self.state = state
-        phase = {"starting": "○ starting", "loading": "◌ loading models", "listening": "● listening",
-                 "ended": "■ call ended", "failed": "✖ stopped"}.get(state.phase, state.phase)
+        phase = state.phase_label  # agrees with the device banner: "✖ no audio" while every device is lost
         detail = state.phase_detail or (state.engine if state.phase == "listening" else state.end_reason)
         short = detail.split(" (")[0]  # "whisper tiny.en (model path)" -> "whisper tiny.en"; the tooltip has it all
         # Listening, the engine matters less than the customer's name: it goes to the tooltip when there is no room.
@@ -244,7 +243,7 @@ class CoachPanel(QWidget):
         step = state.step
         self.actions.current_step = step.step if step else None
         if self.step_card.show_step(step, dismissed=state.dismissed, time_in_step=state.time_in_step, compact=self._compact,
-                                    alerts=state.alerts):
+                                    alerts=state.alerts, waiting=state.waiting_text):
             self.step_announced.emit(step.step)
             if self.sound:
                 QApplication.beep()

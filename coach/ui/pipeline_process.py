@@ -122,6 +122,12 @@ def _child(spec: dict[str, Any], events: Any, commands: Any) -> None:
     if trace:
         sinks.append(trace)
     sinks.append(lambda event: events.put(("event", event)))
+
+    def new_log(event: Any) -> None:  # with next_call, each call has a log of its own
+        if getattr(event, "type", "") == "call_started" and getattr(box.get("session"), "log_path", None):
+            events.put(("log", str(box["session"].log_path)))
+
+    sinks.append(new_log)
     try:
         from coach.session import open_session_for_devices, open_session_for_file
 
@@ -177,7 +183,8 @@ class PipelineProcess:
         ctx = mp.get_context("spawn")  # never fork a process that runs Qt threads
         self._events = ctx.Queue()
         self._commands = ctx.Queue()
-        self.log_path: str | None = None
+        self.log_path: str | None = None  # the first call's log
+        self.log_paths: list[str] = []  # every call's log, in order
         self.steps: list[tuple[str, str]] = []
         self.ready = threading.Event()
         self.finished = threading.Event()
@@ -227,8 +234,13 @@ class PipelineProcess:
                 on_phase(payload)
             elif kind == "ready":
                 self.log_path, self.steps = payload["log_path"], payload["steps"]
+                if self.log_path and self.log_path not in self.log_paths:
+                    self.log_paths.append(self.log_path)
                 self.ready.set()
                 on_ready(self)
+            elif kind == "log":
+                if payload not in self.log_paths:
+                    self.log_paths.append(payload)
             elif kind == "failed":
                 on_failed(payload)
             elif kind == "finished":

@@ -29,6 +29,7 @@ from coach.events import (
     TimerExpired,
     TimerStarted,
     Utterance,
+    WaitingForCall,
 )
 
 TRANSCRIPT_LINES = 80  # the transcript keeps the last N final lines
@@ -37,6 +38,9 @@ MOOD_SAMPLE = 2.0  # one point of mood history every N seconds of call time
 ALERTS_KEPT = 3
 DEVICE_TROUBLE = ("silent", "lost", "overflow")
 DEVICE_NOTICE_SECONDS = 10.0  # a one-off device notice (blocks dropped, device back) stays this long
+WAITING_DETAIL = "waiting for the next call (it starts when someone speaks)"
+PHASE_LABELS = {"starting": "○ starting", "loading": "◌ loading models", "listening": "● listening",
+                "ended": "■ call ended", "failed": "✖ stopped"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +100,7 @@ class PanelState:
     """Everything the panel shows at one call time ``t``. Immutable: safe to hand across threads."""
 
     t: float = 0.0
-    phase: str = "starting"  # starting | loading | listening | ended
+    phase: str = "starting"  # starting | loading | listening | ended | failed
     phase_detail: str = ""  # e.g. "loading speech model…", "end of audio"
     source: str = ""
     engine: str = ""
@@ -121,8 +125,30 @@ class PanelState:
     alerts: tuple[Alert, ...] = ()
     last_action: AgentAction | None = None
     end_reason: str = ""
+    waiting: bool = False  # between calls: the agent ended the last one (``t`` is its length); the next speech starts the next
 
     # ----------------------------------------------------------------- derived
+
+    @property
+    def no_audio(self) -> bool:
+        """Listening, but every device is lost: nothing can be heard."""
+        return bool(self.devices) and all(d.state == "lost" for d in self.devices)
+
+    @property
+    def phase_label(self) -> str:
+        """The header's word for where coach is, with its icon; agrees with the device banner (no "listening" while
+        every device is lost)."""
+        if self.phase == "listening" and self.no_audio:
+            return "✖ no audio"
+        return PHASE_LABELS.get(self.phase, self.phase)
+
+    @property
+    def waiting_text(self) -> str:
+        """Between calls, the sentence for the step card (empty during a call)."""
+        if not self.waiting:
+            return ""
+        why = f" ({self.end_reason})" if self.end_reason else ""
+        return f"Call ended{why}. Waiting for the next call: it starts as soon as someone speaks."
 
     @property
     def abuse_total(self) -> int:
@@ -252,6 +278,11 @@ def _on_action(state: PanelState, e: AgentAction) -> PanelState:
     return state
 
 
+def _still_lost(devices: tuple[DeviceView, ...]) -> tuple[DeviceView, ...]:
+    """Across calls only a lost device is kept (silence and dropped blocks were the last call's)."""
+    return tuple(replace(d, t=0.0) for d in devices if d.state == "lost")
+
+
 def reduce(state: PanelState, event: Any) -> PanelState:
     """The panel after ``event``; events the panel does not show return ``state`` unchanged."""
     if isinstance(event, CallSignals):
@@ -279,12 +310,16 @@ def reduce(state: PanelState, event: Any) -> PanelState:
         return replace(state, playbook_errors=() if event.ok else tuple(event.errors) or ("the playbook did not load",))
     if isinstance(event, Alert):
         return replace(state, alerts=(state.alerts + (event,))[-ALERTS_KEPT:], t=_later(state, event.t))
-    if isinstance(event, CallStarted):
-        return replace(
-            state, phase="listening", phase_detail="", source=event.source, engine=event.engine, playbook=event.playbook
-        )
+    if isinstance(event, CallStarted):  # a new call: nothing of the last one carries over but the devices' losses
+        return PanelState(phase="listening", source=event.source, engine=event.engine, playbook=event.playbook,
+                          devices=_still_lost(state.devices), playbook_errors=state.playbook_errors)
     if isinstance(event, CallEnded):
         return replace(state, phase="ended", end_reason=event.reason, partials=(), t=_later(state, event.t))
+    if isinstance(event, WaitingForCall):  # the ended call is cleared away; its clock stays stopped at its length
+        return PanelState(t=event.t, phase="ended", phase_detail=WAITING_DETAIL, source=state.source,
+                          engine=state.engine, playbook=state.playbook, devices=_still_lost(state.devices),
+                          playbook_errors=state.playbook_errors, end_reason=event.reason or state.end_reason,
+                          waiting=True)
     if isinstance(event, PhaseChanged):
         return replace(state, phase=event.phase, phase_detail=event.detail)
     return state

@@ -130,7 +130,7 @@ class StepCard(QFrame):
             _repolish(self)
 
     def show_step(self, step: StepView | None, *, dismissed: bool = False, time_in_step: float = 0.0,
-                  compact: bool = False, alerts: tuple = ()) -> bool:
+                  compact: bool = False, alerts: tuple = (), waiting: str = "") -> bool:
         """Show ``step``; returns True when it is a new step (announced once, with a brief highlight).
 
         Expanded: every line to say, every thing to do and to avoid. Compact: two lines to say, the first
@@ -138,11 +138,13 @@ class StepCard(QFrame):
         ``alerts``: the playbook's alerts of the call; the latest one raised since the step began is
         shown under the title (in compact mode too: it is what the agent must not miss).
         """
-        if step is None:
+        if step is None:  # before the first call, or between calls (``waiting`` says why and what starts the next)
             self.meta.setText("")
-            self.title.setText("Waiting for the call…")
+            self.title.setText("Waiting for the next call…" if waiting else "Waiting for the call…")
             for w in (self.say, self.do, self.avoid, self.why, self.alert):
                 w.setVisible(False)
+            self.why.setText(waiting)
+            self.why.setVisible(bool(waiting))
             return False
         alert = next((a for a in reversed(alerts) if a.t >= step.since - 1e-6), None)
         self.alert.setText(f"⚠ {alert.message}" if alert else "")

@@ -278,6 +278,27 @@ def test_a_pulse_source_by_name_and_silence_for_long_then_sound_again(pulse_env,
         subprocess.run(["pactl", "unload-module", other], check=True)
 
 
+def test_a_silent_microphone_is_told_to_check_the_microphone_not_the_softphone(pulse_env):
+    """`--agent-device agentmic.monitor`: the agent's side, silent for long, gets advice about a microphone."""
+    mic = subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=agentmic"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    try:
+        capture = LiveChild("softphone.monitor", agent_device="agentmic.monitor", frame_seconds=0.1, silent_seconds=1.0)
+        try:
+            def silent(channel):
+                return next((s for s in capture.statuses if s.state == "silent" and s.channel == channel), None)
+
+            capture.wait_for(lambda i: silent("agent") and silent("customer"), 30, "both sides' 'silent'")
+            agent, customer = silent("agent"), silent("customer")
+        finally:
+            capture.close()
+    finally:
+        subprocess.run(["pactl", "unload-module", mic], check=True)
+    assert "No sound from the agent device 'agentmic.monitor'" in agent.message
+    assert "microphone" in agent.message and "muted" in agent.message and "softphone" not in agent.message
+    assert "check that the softphone plays into it" in customer.message
+
+
 def test_a_stream_that_ends_is_reported_and_reopened_without_the_sound_server_watch(pulse_env):
     """The generic path (no pactl): PortAudio ends a stream whose device failed; coach reopens it by name."""
     capture = LiveChild("pulse", frame_seconds=0.1, watch_server=False)

@@ -160,3 +160,77 @@ def test_sigterm_ends_a_live_call_cleanly_and_keeps_what_was_said(pulse_null_sin
     events = read_log(logs[0])
     assert any(e["type"] == "utterance" and "internet" in e["text"].lower() for e in events)
     assert events[-1]["type"] == "call_ended"
+
+
+def test_x_ends_a_live_call_and_the_next_customer_starts_a_new_one_on_the_same_capture(pulse_null_sink, tmp_path,
+                                                                                        monkeypatch):
+    # a shift: an abusive customer, the agent presses X, the next customer speaks; the capture never stops
+    import queue
+
+    from coach.demo import Line
+    from coach.events import CallStarted, Classified, DeviceStatus, WaitingForCall
+    from coach.ui.pipeline_process import PipelineProcess
+
+    rude = _customer_side([Line("customer", "You are a useless idiot. You people are all incompetent morons.")],
+                          tmp_path / "rude.wav")
+    calm = _customer_side([Line("customer", "Hello, I would like to change the date my bill is paid.")],
+                          tmp_path / "calm.wav")
+    for key, value in pulse_null_sink.items():  # the pipeline's child process captures from this server
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    events: queue.Queue = queue.Queue()
+    seen: list = []
+    pipeline = PipelineProcess("devices", ("pulse", None), {"engine": "whisper", "next_call": True},
+                               deliver=events.put, on_failed=lambda message: events.put(("failed", message)))
+
+    def wait_for(predicate, what: str, timeout: float = 120):
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, deadline.set)
+        timer.start()
+        try:
+            while not deadline.is_set():
+                try:
+                    event = events.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                assert not (isinstance(event, tuple) and event[0] == "failed"), event
+                seen.append(event)
+                if predicate(event):
+                    return event
+        finally:
+            timer.cancel()
+        said = [(type(e).__name__, e.utterance.text) for e in seen if isinstance(e, Classified)]
+        marks = [e for e in seen if isinstance(e, (CallStarted, WaitingForCall, DeviceStatus))]
+        raise AssertionError(f"no {what} within {timeout:.0f} s; heard {said}; calls and devices {marks}")
+
+    def play(wav: Path) -> None:
+        subprocess.run(["paplay", "--device=coach_test", str(wav)], env=pulse_null_sink, check=True, timeout=60)
+
+    try:
+        wait_for(lambda e: isinstance(e, CallStarted), "first call started", timeout=180)
+        play(rude)
+        wait_for(lambda e: isinstance(e, Classified) and e.classification.abuse != "none", "the abuse heard")
+        pipeline.act("end_call")  # X
+        waiting = wait_for(lambda e: isinstance(e, WaitingForCall), "the wait for the next call")
+        play(calm)
+        wait_for(lambda e: isinstance(e, CallStarted), "the second call started")
+        second = wait_for(lambda e: isinstance(e, Classified) and e.utterance.channel == "customer",
+                          "the next customer's words")
+    finally:
+        pipeline.stop()
+        pipeline.join()
+    assert waiting.reason == "the agent ended the call"
+    assert second.classification.abuse == "none" and "like to change" in second.utterance.text.lower()
+    assert not [e for e in seen if isinstance(e, DeviceStatus) and e.state in ("lost", "recovered")]  # never reopened
+
+    assert len(pipeline.log_paths) == 2, pipeline.log_paths
+    first_log, second_log = (read_log(p) for p in pipeline.log_paths)
+    assert first_log[-2]["type"] == "action" and first_log[-2]["action"] == "end_call"
+    assert first_log[-1]["type"] == "call_ended" and first_log[-1]["reason"] == "the agent ended the call"
+    assert any(e["type"] == "signals" and e["abuse_counts"] for e in first_log)
+    assert second_log[0]["type"] == "call_started" and second_log[0]["t"] == 0.0
+    assert second_log[1]["type"] == "step" and second_log[1]["step"] == first_log[1]["step"]
+    said = [e for e in second_log if e["type"] == "utterance"]
+    assert said and said[0]["start"] < 1.5 and "like to change" in said[0]["text"].lower(), said[:1]  # all of it
+    assert not any(e["type"] == "signals" and e["abuse_counts"] for e in second_log)
+    assert second_log[-1]["type"] == "call_ended" and second_log[-1]["reason"] == "stopped"

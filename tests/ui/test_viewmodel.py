@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import subprocess
 
-from coach.events import AgentAction, CallSignals, DeviceStatus, Partial, PlaybookReloaded, StepChanged, Utterance
+from coach.events import AgentAction, CallEnded, CallSignals, DeviceStatus, Partial, PlaybookReloaded, StepChanged, Utterance
 from coach.ui import viewmodel
 from coach.ui.viewmodel import MOOD_WINDOW, TRANSCRIPT_LINES, PanelState, at_time, fold, reduce
 
@@ -106,3 +106,58 @@ def test_importing_coach_ui_does_not_import_qt():
     code = "import sys, coach.ui, coach.ui.viewmodel, coach.ui.recording, coach.ui.commands; print('PySide6' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _second_call() -> list:
+    from coach.events import CallStarted
+
+    return [CallStarted(0.0, "live customer=softphone.monitor", "whisper tiny.en", "playbooks/default.yaml"),
+            StepChanged(0.0, "listen", "Listen", say=("How can I help?",), reason="start of the call")]
+
+
+def test_x_clears_the_call_and_the_next_call_starts_fresh(call_events):
+    from coach.events import WaitingForCall
+
+    ended = fold(call_events[:-1] + [AgentAction(19.0, "end_call", "draw_the_line"),
+                                     DeviceStatus(19.5, "agent", "silent", "No sound from the agent device"),
+                                     CallEnded(20.0, "the agent ended the call")])
+    assert ended.step.step == "draw_the_line" and ended.abuse_total == 2
+    waiting = reduce(ended, WaitingForCall(20.0, "the agent ended the call"))
+    # nothing of the call is left to mislead: no step, mood, abuse, transcript, timers or name
+    assert waiting.waiting and waiting.phase == "ended" and waiting.step is None
+    assert waiting.abuse_total == 0 and waiting.anger == 0.0 and not waiting.warned and waiting.customer_name is None
+    assert waiting.transcript == () and waiting.timers == () and waiting.mood_history == ()
+    assert waiting.t == 20.0  # the clock stays stopped at the ended call's length
+    assert waiting.device_notice is None  # the last call's silence is not carried into the wait
+    assert "waiting for the next call" in waiting.phase_detail and waiting.phase_label == "■ call ended"
+    assert waiting.waiting_text.startswith("Call ended (the agent ended the call). Waiting for the next call")
+    assert at_time(waiting, 20.0).time_in_step == 0.0
+
+    nxt = fold(_second_call(), waiting)
+    assert not nxt.waiting and nxt.phase == "listening" and nxt.t == 0.0 and nxt.waiting_text == ""
+    assert nxt.step.step == "listen" and nxt.step.since == 0.0
+    assert nxt.abuse_total == 0 and nxt.transcript == () and nxt.end_reason == ""
+
+
+def test_a_device_lost_at_the_end_of_a_call_is_still_shown_in_the_next(call_events):
+    from coach.events import WaitingForCall
+
+    state = fold(call_events[:-1] + [DeviceStatus(18.0, "customer", "lost", "Customer audio lost: gone"),
+                                     CallEnded(20.0, "the agent ended the call"),
+                                     WaitingForCall(20.0, "the agent ended the call")])
+    assert state.device_notice == ("error", "Customer audio lost: gone")
+    assert fold(_second_call(), state).device_notice == ("error", "Customer audio lost: gone")
+
+
+def test_the_header_does_not_say_listening_while_every_device_is_lost():
+    state = fold(_second_call())
+    assert state.phase_label == "● listening"
+    state = reduce(state, DeviceStatus(3.0, "customer", "lost", "Customer audio lost: gone"))
+    assert state.phase_label == "✖ no audio"
+    state = reduce(state, DeviceStatus(4.0, "customer", "recovered", "Customer audio is back"))
+    assert state.phase_label == "● listening"
+    state = reduce(state, DeviceStatus(5.0, "customer", "lost", "Customer audio lost: gone"))
+    state = reduce(state, DeviceStatus(5.0, "agent", "ok", "Sound from the agent device again."))
+    assert state.phase_label == "● listening"  # the microphone still hears the agent
+    state = reduce(state, DeviceStatus(6.0, "agent", "lost", "Agent audio lost: gone"))
+    assert state.phase_label == "✖ no audio"
