@@ -244,14 +244,19 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
 
     # design R (--handoff-lookalikes): a third file's training lines join the service-request lines, in the
     # heads' row, the n-gram model and the threshold's precision group; without the flag it is not read
-    third = [("i want to talk about my bill", []), ("i want to talk to someone about my bill", ["supervisor_request"])]
-    with open(unused / "handwritten_handoff_lookalikes.jsonl", "w") as f:
-        for i in range(6):
-            for text, cues in third:
-                f.write(json.dumps({"text": f"{'right ' * i}{text}", "speaker": "customer", "sentiment": "neutral", "anger": 0.1,
+    def cue_file(name: str, pairs: list[tuple[str, list[str]]], filler: str) -> int:
+        """Writes six noisy copies of each (text, cues) to corpus/unused/NAME; returns how many are in the training split."""
+        texts = [(f"{filler * i}{text}", cues) for i in range(6) for text, cues in pairs]
+        with open(unused / name, "w") as f:
+            for text, cues in texts:
+                f.write(json.dumps({"text": text, "speaker": "customer", "sentiment": "neutral", "anger": 0.1,
                                     "abuse": "none", "cues": cues, "source": "handwritten"}) + "\n")
-    in_third = sum(corpus_split(f"{'right ' * i}{t}") == "train" for i in range(6) for t, _ in third)
-    assert in_third > 0
+        in_train = sum(corpus_split(text) == "train" for text, _ in texts)
+        assert in_train > 0
+        return in_train
+
+    in_third = cue_file("handwritten_handoff_lookalikes.jsonl", [("i want to talk about my bill", []),
+                        ("i want to talk to someone about my bill", ["supervisor_request"])], "right ")
     r = train(tmp_path / "w8", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
               handoff_lookalikes=True)
     assert r["cue_row"]["extra_lines"] == r["cue_lexical"]["extra_lines"] == in_train_o + in_third
@@ -261,14 +266,8 @@ def test_train_writes_a_loadable_reproducible_model(tmp_path, monkeypatch):
                  )["cue_row"]["extra_lines"] == in_train_o
 
     # design Z (--request-shapes): a file of requests in other shapes joins them the same way, after R's when both are asked for
-    fourth = [("who's above you", ["supervisor_request"]), ("who's above me in the queue", [])]
-    with open(unused / "handwritten_request_shapes.jsonl", "w") as f:
-        for i in range(6):
-            for text, cues in fourth:
-                f.write(json.dumps({"text": f"{'well ' * i}{text}", "speaker": "customer", "sentiment": "neutral", "anger": 0.1,
-                                    "abuse": "none", "cues": cues, "source": "handwritten"}) + "\n")
-    in_fourth = sum(corpus_split(f"{'well ' * i}{t}") == "train" for i in range(6) for t, _ in fourth)
-    assert in_fourth > 0
+    in_fourth = cue_file("handwritten_request_shapes.jsonl", [("who's above you", ["supervisor_request"]),
+                         ("who's above me in the queue", [])], "well ")
     z = train(tmp_path / "w10", seed=3, epochs=3, data_root=data, corpus=corpus, log=logs.append, cache_dir=tmp_path / "cache",
               request_shapes=True)
     assert z["cue_row"]["extra_lines"] == z["cue_lexical"]["extra_lines"] == in_train_o + in_fourth
