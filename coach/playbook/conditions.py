@@ -326,6 +326,8 @@ def describe(cond: Any) -> str:
     if kind == "any":
         return " or ".join(describe(p) for p in cond.any)
     if kind == "not":
+        if m.condition_kind(cond.not_) == "silence":
+            return f"someone spoke in the last {cond.not_.silence.at_least:g} s"
         return f"not ({describe(cond.not_)})"
     return kind or "?"
 

@@ -1,7 +1,10 @@
 """A picture of a playbook: steps as boxes, transitions as labelled arrows (Graphviz DOT).
 
 Transitions from ``'*'`` (every non-final step) would draw an arrow from every box;
-they are drawn once, from a small "any step" node, so the picture stays readable.
+they are drawn once, from a small "any step" node, so the picture stays readable. A transition
+from several steps writes its condition on its first arrow and only its id on the others.
+Top to bottom: a playbook reads from its start step down (left to right was six times wider
+than high).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def to_dot(playbook: Playbook) -> str:
     out = [
         "digraph playbook {",
         f"  label={_q(spec.name)}; labelloc=t; fontname=Helvetica;",
-        "  rankdir=LR; node [shape=box, style=\"rounded,filled\", fillcolor=\"#f4f6fb\", fontname=Helvetica];",
+        "  rankdir=TB; node [shape=box, style=\"rounded,filled\", fillcolor=\"#f4f6fb\", fontname=Helvetica];",
         "  edge [fontname=Helvetica, fontsize=10];",
     ]
     for step in spec.steps:
@@ -57,8 +60,8 @@ def to_dot(playbook: Playbook) -> str:
             out.append(f"  {_q(node)} [label={_q(_wrap(text, 24))}, shape=plaintext, style=\"\"];")
             out.append(f"  {_q(node)} -> {_q(tr.to)} [label={_q(label)}, style=dashed];")
         else:
-            for source in raw.from_:
-                out.append(f"  {_q(source)} -> {_q(tr.to)} [label={_q(label)}];")
+            for k, source in enumerate(raw.from_):  # the condition once; the other arrows of the transition carry its id
+                out.append(f"  {_q(source)} -> {_q(tr.to)} [label={_q(label if k == 0 else tr.id)}];")
     out.append("}")
     return "\n".join(out) + "\n"
 
