@@ -89,7 +89,7 @@ def test_graph_dot_and_svg(tmp_path):
     assert '"vent" -> "summarize"' in text and '"draw_the_line"' in text
     # a transition from several steps writes its condition once (thanked leaves three steps)
     thanked = [line for line in text.splitlines() if "-> \"follow_up\"" in line and "thanked" in line]
-    assert len(thanked) == 3 and sum("customer said thank you" in line for line in thanked) == 1
+    assert len(thanked) == 3 and sum("customer said thank" in line for line in thanked) == 1
     assert "someone spoke in the last 15 s" in text  # calm_start's 'not silence', in words
     if shutil.which("dot"):
         svg = tmp_path / "pb.svg"
