@@ -213,6 +213,7 @@ class CallStarted:
     engine: str  # recognizer engine and model
     playbook: str  # playbook path
     wall_time: str = ""  # ISO 8601 time the call started, for the log
+    playbook_sha256: str = ""  # of the playbook's text, so a team lead can tell later which version ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +300,7 @@ class PlaybookReloaded:
     path: str
     ok: bool
     errors: tuple[str, ...] = ()
+    playbook_sha256: str = ""  # of the text now running (the new one, or the last good one when ok is false)
 
 
 EVENT_TYPES: dict[str, type] = {

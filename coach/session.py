@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import hashlib
 import queue
 import threading
 from pathlib import Path
@@ -188,8 +189,9 @@ class Session:
                 0.0,
                 self.source_name,
                 getattr(self.recognizer, "description", getattr(self.recognizer, "name", "")),
-                str(self.playbook_path),
+                str(self.playbook_path.resolve()),
                 _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                self._playbook_digest(),
             )
         )
         self._emit_all(self.brain.start(0.0))
@@ -275,12 +277,16 @@ class Session:
             try:
                 new = self.watcher.poll()
             except PlaybookError as err:
-                self._emit(PlaybookReloaded(self.now, str(self.playbook_path), False, err.errors))
+                self._emit(PlaybookReloaded(self.now, str(self.playbook_path.resolve()), False, err.errors, self._playbook_digest()))
             else:
                 if new is not None:
-                    self._emit(PlaybookReloaded(self.now, str(self.playbook_path), True))
+                    self._emit(PlaybookReloaded(self.now, str(self.playbook_path.resolve()), True, (), self._playbook_digest()))
                     if self._in_call:
                         self._emit_all(self.brain.replace_playbook(new, self.now))
+
+    def _playbook_digest(self) -> str:
+        """sha256 of the text of the playbook running now (the watcher keeps the last good one)."""
+        return hashlib.sha256(self.watcher.playbook.text.encode("utf-8")).hexdigest()
 
     def _emit_all(self, events: Iterable[Any]) -> None:
         for event in events:

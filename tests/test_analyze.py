@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -93,6 +94,11 @@ def test_a_call_stopped_mid_way_is_logged_as_stopped_with_what_came_before(manag
     session.run()
     logged = read_log(session.log_path)
     assert logged[0]["type"] == "call_started"
+    # which playbook ran, so a team lead can tell later: its full path and the sha256 of its text
+    from coach.paths import DEFAULT_PLAYBOOK
+
+    assert logged[0]["playbook"] == str(DEFAULT_PLAYBOOK.resolve())
+    assert logged[0]["playbook_sha256"] == hashlib.sha256(DEFAULT_PLAYBOOK.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
     assert logged[-1]["type"] == "call_ended" and logged[-1]["reason"] == "stopped"
     assert logged[-1]["t"] < 20.0  # it did not run on to the end of the call
     assert any(e["type"] == "utterance" or e["type"] == "classified" for e in logged)
