@@ -210,3 +210,16 @@ def test_arguing_back_raises_a_reminder_in_any_step_without_changing_it():
     assert alert.level == "warning" and "Don't argue back" in alert.message and "that's not our fault" in alert.message
     later = engine.handle(call.tick(6)) + engine.handle(call.say(8, "you should have read the contract", speaker="agent", cues=("argues_back",)))
     assert not [e for e in later if isinstance(e, Alert)], "once per cooldown, not on every event"
+
+
+@pytest.mark.parametrize("step", ["define_problem", "ask_solution", "promise"])
+def test_a_line_gone_silent_does_not_walk_the_calm_path(step):
+    engine = engine_in(step)
+    call = Call()
+    engine.handle(call.say(2, "let me see", anger=0.1))
+    out = []
+    for t in range(3, 600, 5):
+        out += engine.handle(call.tick(t))
+    assert steps(out) == [], "nobody has spoken for ten minutes: the step stays"
+    out = engine.handle(call.say(601, "sorry, I'm back", anger=0.1))
+    assert steps(out) != [] and "someone spoke in the last 40 s" in out[0].reason
