@@ -74,8 +74,7 @@ class Facts:
     cues_in_step: Sequence[CueEvent]
     anger: Sequence[tuple[float, float]]  # (t, smoothed anger), oldest first
     expired: dict[str, tuple[float, float]]  # timer id -> (expired at, seconds)
-    warned_at: float | None = None  # when the agent first warned the customer about abuse (cue or button)
-    warning_said_at: float | None = None  # when that warning began to be said (None: the button, or not known)
+    warning: CueEvent | AgentAction | None = None  # the agent's first warning about abuse: the cue, or the Warned button
 
 
 def holds(cond: Any, f: Facts) -> str | None:
@@ -175,9 +174,9 @@ def _abuse(spec: m.AbuseSpec, f: Facts) -> str | None:
     if f.signals is None:
         return None
     if spec.since == "warning":
-        if f.warned_at is None:
+        if f.warning is None:
             return None
-        pool = [a for a in f.signals.abuse if a.t > f.warned_at + 1e-9]
+        pool = [a for a in f.signals.abuse if a.t > f.warning.t + 1e-9]
     else:
         pool = f.abuse_in_step if spec.since == "step" else f.signals.abuse
     hits = [a for a in _recent(pool, f, spec.within) if a.kind in spec.kinds and a.score >= spec.min_score]
@@ -192,7 +191,7 @@ def _abuse(spec: m.AbuseSpec, f: Facts) -> str | None:
         scope = " in this step" if spec.since == "step" else ""
         text += f" ({len(hits)} times{window}{scope})"
     if spec.since == "warning":
-        text += f", after the warning at {clock(f.warning_said_at if f.warning_said_at is not None else f.warned_at)}"
+        text += f", after the warning at {said_at(f.warning)}"
     return text
 
 
@@ -265,7 +264,11 @@ def _any(parts: list[Any], f: Facts) -> str | None:
 def _not(inner: Any, f: Facts) -> str | None:
     if holds(inner, f) is not None:
         return None
-    if m.condition_kind(inner) == "silence":
+    return _not_text(inner)
+
+
+def _not_text(inner: Any) -> str:
+    if m.condition_kind(inner) == "silence":  # "not silence" reads better the other way round
         return f"someone spoke in the last {inner.silence.at_least:g} s"
     return f"not ({describe(inner)})"
 
@@ -326,9 +329,7 @@ def describe(cond: Any) -> str:
     if kind == "any":
         return " or ".join(describe(p) for p in cond.any)
     if kind == "not":
-        if m.condition_kind(cond.not_) == "silence":
-            return f"someone spoke in the last {cond.not_.silence.at_least:g} s"
-        return f"not ({describe(cond.not_)})"
+        return _not_text(cond.not_)
     return kind or "?"
 
 

@@ -52,8 +52,7 @@ class Engine:
         self._cue_mark: CueEvent | None = None
         self._alert_held: set[str] = set()  # call-wide alerts whose condition held at the last event
         self._alert_shown: dict[str, float] = {}
-        self._warned_at: float | None = None  # the agent's first warning about abuse: the cue or the Warned button
-        self._warning_said_at: float | None = None  # when that warning began to be said (a cue's start)
+        self._warning: CueEvent | AgentAction | None = None  # the agent's first warning about abuse: the cue or the Warned button
         self._window = self._history_window(playbook)
 
     # ------------------------------------------------------------------ public API
@@ -79,8 +78,8 @@ class Engine:
             if event.action == "override":
                 return out + self._override(event, t)
             action = event
-            if event.action == "warned" and self._warned_at is None:
-                self._warned_at = t
+            if event.action == "warned" and self._warning is None:
+                self._warning = event
         out += self._fire(t, action)
         out += self._call_alerts(t, action)
         return out
@@ -125,11 +124,8 @@ class Engine:
 
     def _take_signals(self, signals: CallSignals) -> None:
         self._signals = signals
-        if self._warned_at is None:
-            warned = [c for c in signals.cues if c.cue == "warning" and c.speaker == "agent"]
-            if warned:
-                first = min(warned, key=lambda c: c.t)
-                self._warned_at, self._warning_said_at = first.t, first.start
+        if self._warning is None:  # the cues come in call order: the first one is the first warning
+            self._warning = next((c for c in signals.cues if c.cue == "warning" and c.speaker == "agent"), None)
         self._anger.append((signals.t, float(signals.anger)))
         horizon = signals.t - self._window
         cut = 0
@@ -150,8 +146,7 @@ class Engine:
             cues_in_step=_since_mark(s.cues, self._cue_mark) if s else (),
             anger=self._anger,
             expired=self._expired,
-            warned_at=self._warned_at,
-            warning_said_at=self._warning_said_at,
+            warning=self._warning,
         )
 
     def _fire(self, t: float, action: AgentAction | None) -> list[Any]:
