@@ -29,6 +29,7 @@ from typing import Any
 
 from coach.errors import CoachError
 from coach.paths import REPO_ROOT, call_log_dir, user_data_dir
+from coach.playbook.render import render
 
 EXIT_DAMAGED = 1  # a report was written, but the log is damaged or its end is missing
 
@@ -103,12 +104,16 @@ def _show(value: Any) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
 
 
+def _bad(e: dict, key: str, what: str) -> _BadEvent:
+    return _BadEvent(f'the {e["type"]} event\'s "{key}" is {_show(e[key]) if key in e else "missing"}, {what}')
+
+
 def _num(e: dict, key: str, default: Any = ...) -> Any:
     if key not in e and default is not ...:
         return default
     v = e.get(key)
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise _BadEvent(f'the {e["type"]} event\'s "{key}" is {_show(v) if key in e else "missing"}, not a number')
+        raise _bad(e, key, "not a number")
     return float(v)
 
 
@@ -119,7 +124,7 @@ def _time(e: dict, key: str, default: Any = ...) -> Any:
     """A time in the call, in seconds from its start."""
     v = _num(e, key, default)
     if key in e and not -1.0 <= v <= MAX_CALL_SECONDS:
-        raise _BadEvent(f'the {e["type"]} event\'s "{key}" is {_show(e[key])}, not a time within the call')
+        raise _bad(e, key, "not a time within the call")
     return v
 
 
@@ -130,7 +135,7 @@ def _str(e: dict, key: str, default: Any = ..., *, null: bool = False) -> Any:
     if v is None and null:
         return None
     if not isinstance(v, str):
-        raise _BadEvent(f'the {e["type"]} event\'s "{key}" is {_show(v) if key in e else "missing"}, not text')
+        raise _bad(e, key, "not text")
     return v
 
 
@@ -140,7 +145,7 @@ def _strs(e: dict, key: str) -> tuple[str, ...] | None:
         return None
     v = e[key]
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise _BadEvent(f'the {e["type"]} event\'s "{key}" is {_show(v)}, not a list of texts')
+        raise _bad(e, key, "not a list of texts")
     return tuple(v)
 
 
@@ -149,7 +154,7 @@ def _label(e: dict, key: str, default: str) -> str:
         return default
     v = e[key]
     if not isinstance(v, dict) or not isinstance(v.get("label"), str):
-        raise _BadEvent(f'the {e["type"]} event\'s "{key}" is {_show(v)}, not {{"label": ...}}')
+        raise _bad(e, key, 'not {"label": ...}')
     return v["label"]
 
 
@@ -404,15 +409,6 @@ def _say_do_avoid(events: list[dict[str, Any]], log_path: Path) -> tuple[dict[st
     return out, f"What to say, do and avoid comes from the playbook {shown} as it is now (the log does not carry it)."
 
 
-def _fill_name(text: str, name: str | None) -> str:
-    if "{" not in text:
-        return text
-    try:
-        from coach.playbook.render import render
-    except ImportError:
-        return text.replace("{name}", name or "(name)")
-    return render(text, name)
-
 
 # --------------------------------------------------------------------------- the chart
 
@@ -506,13 +502,11 @@ def _marker(kind: str, cx: float, cy: float, title: str = "") -> str:
 _ABUSE_NAMES = {"insult": "insult or personal attack", "profanity": "profanity", "threat": "threat"}
 
 
-def _mood_svg(events: list[dict[str, Any]], width: int = 900) -> str:
-    end = max(_call_end(events), 1.0)
+def _mood_svg(events: list[dict[str, Any]], end: float, steps: list[dict], abuse: list[dict], holds: list,
+              width: int = 900) -> str:
+    end = max(end, 1.0)
     left, right = 46.0, width - 14.0
     x = lambda t: left + (right - left) * min(max(float(t), 0.0), end) / end  # noqa: E731
-    steps = [e for e in events if e["type"] == "step"]
-    abuse = [e for e in events if e["type"] == "classified" and e["abuse"] != "none"]
-    holds = _hold_spans(events)
 
     # step labels: "1 listen", "2 vent" ..., numbered as in the list of steps below the chart
     size = 11.0
@@ -603,7 +597,7 @@ def _mood_svg(events: list[dict[str, Any]], width: int = 900) -> str:
 
 
 def _bullets(items: tuple[str, ...] | None, name: str | None) -> str:
-    return "".join(f"<li>{html.escape(_fill_name(i, name))}</li>" for i in items or ())
+    return "".join(f"<li>{html.escape(render(i, name))}</li>" for i in items or ())
 
 
 def _steps_section(events: list[dict[str, Any]], playbook_steps: dict[str, dict], note: str) -> str:
@@ -763,7 +757,7 @@ div.avoid b {{ color: #922b21; }} div.say b {{ color: #1e8449; }}
 {notice_html}
 <table class="facts">{facts_html}</table>
 <h2>Summary</h2><ul>{''.join(summary)}</ul>
-<h2>Customer mood</h2>{_mood_svg(events)}
+<h2>Customer mood</h2>{_mood_svg(events, end, steps, abuse, holds)}
 <h2>Steps: what to say, do and avoid</h2>
 {_steps_section(events, playbook_steps or {}, playbook_note)}
 <h2>Timeline</h2>
