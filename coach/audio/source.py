@@ -60,14 +60,19 @@ class AudioFrame:
     samples: Mapping[str, np.ndarray]  # channel -> float32 mono 16 kHz; may hold only one channel
 
 
+def _ratio(rate: int, target: int) -> tuple[int, int]:
+    """The polyphase ratio (up, down) from ``rate`` to ``target``, in lowest terms."""
+    g = gcd(int(rate), int(target))
+    return int(target) // g, int(rate) // g
+
+
 def resample(x: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
     """Polyphase resampling (exact ratio, no drift over a long call)."""
     if rate == target:
         return np.ascontiguousarray(x, dtype=np.float32)
     from scipy.signal import resample_poly
 
-    g = gcd(int(rate), int(target))
-    y = resample_poly(np.asarray(x, dtype=np.float64), target // g, int(rate) // g)
+    y = resample_poly(np.asarray(x, dtype=np.float64), *_ratio(rate, target))
     return np.clip(y, -1.0, 1.0).astype(np.float32)
 
 
@@ -82,8 +87,7 @@ class StreamResampler:
     """
 
     def __init__(self, rate: int, target: int = SAMPLE_RATE):
-        g = gcd(int(rate), int(target))
-        self.up, self.down = int(target) // g, int(rate) // g
+        self.up, self.down = _ratio(rate, target)
         self._n_in = 0  # input samples pushed so far
         if self.up == self.down:
             return
@@ -104,7 +108,7 @@ class StreamResampler:
         self._n_in += len(x)
         if self.up == self.down:
             return np.ascontiguousarray(x, dtype=np.float32)
-        self._buf = np.concatenate([self._buf, np.asarray(x, dtype=np.float64)])
+        self._buf = np.concatenate([self._buf, x])  # float64, as _buf is: the same values, no extra copy
         # output k (counting the delay) weighs input up to floor(k * down / up): ready once that has come
         return self._give(-(-self._n_in * self.up // self.down) - self._delay, tail=0)
 
@@ -135,8 +139,7 @@ class StreamResampler:
 
 def output_length(frames: int, rate: int, target: int = SAMPLE_RATE) -> int:
     """How many samples at ``target`` ``frames`` samples at ``rate`` resample to."""
-    g = gcd(int(rate), int(target))
-    up, down = int(target) // g, int(rate) // g
+    up, down = _ratio(rate, target)
     return -(-int(frames) * up // down)
 
 
