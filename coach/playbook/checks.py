@@ -20,7 +20,7 @@ from typing import Any
 
 from coach.events import AGENT_CUES, CUSTOMER_CUES
 from coach.playbook import model as m
-from coach.playbook.playbook import expand_sources
+from coach.playbook.playbook import expand_sources, transition_name
 from coach.playbook.render import placeholder_problems
 from coach.playbook.suggest import closest, did_you_mean
 from coach.playbook.yamlsource import SourceMap
@@ -137,11 +137,6 @@ def _check_alerts(spec: m.PlaybookSpec, steps: dict[str, m.Step], source: Source
         for problem_path, problem in _never_fires(alert.when, base + ("when",), shown_in, steps):
             out.append(at(problem_path, problem))
     return out
-
-
-def transition_name(t: m.Transition) -> str:
-    """The id the engine gives a transition (its own, or FROM_to_TO)."""
-    return t.id or f"{'any' if '*' in t.from_ else '_'.join(t.from_)}_to_{t.to}"
 
 
 def _listing(names: list[str], limit: int = 8) -> str:

@@ -183,13 +183,12 @@ def _clean(loc: tuple) -> tuple:
     return tuple(x for x in loc if not (isinstance(x, str) and _MEMBER.match(x)))
 
 
-def _schema_errors(exc: ValidationError, source: SourceMap, keys: Any = None, nouns: dict[str, str] | None = None) -> list[str]:
+def _schema_errors(exc: ValidationError, source: SourceMap, keys: Any = None) -> list[str]:
     """One message per problem, with its position.
 
     ``keys``: the valid keys, for "did you mean" on an unknown one: a set, or a function of the
     location of the mapping that has the unknown key (its valid keys are then listed)."""
     keys = _KEYS if keys is None else keys
-    nouns = {**_NOUNS, **(nouns or {})}
     raw = exc.errors(include_url=False)
     # A value that fails every member of a union (abuse: none | profanity | ...) is one problem, not one per member.
     merged: dict[tuple, dict] = {}
@@ -214,7 +213,7 @@ def _schema_errors(exc: ValidationError, source: SourceMap, keys: Any = None, no
             out.append(source.at(loc[:-1], f"missing '{field}'; add it."))
         elif kind == "literal_error":
             expected = sorted(dict.fromkeys(err["expected"]), key=lambda x: x != "none")
-            noun = nouns.get(str(loc[-2]) if isinstance(loc[-1], int) and len(loc) > 1 else field, field)
+            noun = _NOUNS.get(str(loc[-2]) if isinstance(loc[-1], int) and len(loc) > 1 else field, field)
             if isinstance(value, (list, dict)):
                 shape = "a list" if isinstance(value, list) else "a mapping"
                 single = value[0] if isinstance(value, list) and len(value) == 1 else None

@@ -52,15 +52,19 @@ def expand_sources(raw_from: list[str], raw_except: list[str], to: str, steps: d
     return frozenset(chosen - set(raw_except))
 
 
+def transition_name(t: Any) -> str:
+    """The id the engine gives a transition (its own, or FROM_to_TO)."""
+    return t.id or f"{'any' if '*' in t.from_ else '_'.join(t.from_)}_to_{t.to}"
+
+
 def build_playbook(spec: PlaybookSpec, path: Path | None, text: str = "") -> Playbook:
     steps = {step.id: step for step in spec.steps}
     transitions = []
     for i, t in enumerate(spec.transitions):
         sources = expand_sources(t.from_, t.except_, t.to, steps)
-        default_id = f"{'any' if '*' in t.from_ else '_'.join(t.from_)}_to_{t.to}"
         transitions.append(
             Transition(
-                id=t.id or default_id,
+                id=transition_name(t),
                 index=i,
                 sources=sources,
                 to=t.to,

@@ -123,9 +123,6 @@ def _keys_at(loc: tuple) -> set[str]:
     return {info.alias or name for name, info in model.model_fields.items()}
 
 
-_NOUNS = {"abuse": "abuse kind", "cues": "cue", "action": "agent action", "speaker": "speaker", "sentiment": "sentiment"}
-
-
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     return load_scenario_text(read_text_file(path, "scenario"), str(path), path=path)
@@ -141,7 +138,7 @@ def load_scenario_text(text: str, filename: str = "<string>", *, path: Path | No
         # strict, like a playbook: "0.6" is text, not a number
         spec = ScenarioSpec.model_validate(data, strict=True)
     except ValidationError as exc:
-        raise PlaybookError(_sorted(_schema_errors(exc, source, keys=_keys_at, nouns=_NOUNS))) from None
+        raise PlaybookError(_sorted(_schema_errors(exc, source, keys=_keys_at))) from None
     errors = []
     for i, (a, b) in enumerate(zip(spec.events, spec.events[1:])):
         if b.t < a.t:
